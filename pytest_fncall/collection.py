@@ -1,0 +1,128 @@
+"""``FncallFile`` and ``FncallItem``: a spec file's cases as pytest items."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .config import NO_MODEL_REASON, registered_marks, settings_key, strict_markers
+from .errors import FncallFailure, ProviderError, SpecError
+from .loader import CaseDefinition, load_spec
+from .providers import BUILTIN_PROVIDERS, Provider
+from .report import render_failures
+from .results import Trajectory
+from .runner import judge, run_case
+from .settings import split_model
+
+_providers_key = pytest.StashKey[dict[str, Provider]]()
+
+
+class FncallFile(pytest.File):
+    """A ``*.fncall.yaml`` file: one item per case and model."""
+
+    def collect(self) -> Iterator[FncallItem]:
+        known = registered_marks(self.config) if strict_markers(self.config) else None
+        spec = load_spec(self.path, known)
+        models: tuple[str | None, ...] = self.config.stash[settings_key].models or (
+            None,
+        )
+        for case in spec.cases:
+            for model in models:
+                name = f"{case.id}[{model}]" if model else case.id
+                item = FncallItem.from_parent(self, name=name, case=case, model=model)
+                item.add_marker("fncall")
+                if model is None:
+                    item.add_marker(pytest.mark.skip(reason=NO_MODEL_REASON))
+                for kind in sorted(case.expectation.check_kinds):
+                    item.add_marker(f"fncall_{kind}")
+                for mark in case.marks:
+                    item.add_marker(
+                        getattr(pytest.mark, mark.name)(*mark.args, **mark.kwargs)
+                    )
+                yield item
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> Any:
+        if isinstance(excinfo.value, SpecError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class FncallItem(pytest.Item):
+    """One case against one model. The model is asked in setup, so that a provider
+    failure is a test error; the checks run in the call phase, so that a wrong
+    behaviour is a test failure."""
+
+    def __init__(
+        self, *, case: CaseDefinition, model: str | None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.model = model
+        self.trajectory: Trajectory | None = None
+
+    def setup(self) -> None:
+        assert self.model is not None, "items without a model carry a skip mark"
+        _, model_name = split_model(self.model)
+        try:
+            provider = _provider(self.config, self.model)
+            self.trajectory = asyncio.run(run_case(self.case, provider, model_name))
+        except ProviderError as exc:
+            problem = str(exc)
+        else:
+            return
+        # Outside the except block, so the report shows no chained exception.
+        pytest.fail(f"fncall: provider error ({self.model}): {problem}", pytrace=False)
+
+    def runtest(self) -> None:
+        assert self.trajectory is not None, "setup did not run"
+        failures = judge(self.case, self.trajectory)
+        if failures:
+            raise FncallFailure(failures, self.trajectory)
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> Any:
+        if isinstance(excinfo.value, FncallFailure):
+            return render_failures(
+                self.name,
+                excinfo.value.failures,
+                excinfo.value.trajectory,
+                self.case.messages,
+                self.config.get_verbosity(),
+            )
+        if not self.config.getoption("fulltrace"):
+            excinfo.traceback = excinfo.traceback.cut(path=inspect.getfile(type(self)))
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, self.case.line - 1, f"fncall: {self.name}"
+
+
+def _provider(config: pytest.Config, model: str) -> Provider:
+    """The provider for ``model``, made once per run through the hook."""
+    cache = config.stash.setdefault(_providers_key, {})
+    if model not in cache:
+        name, model_name = split_model(model)
+        provider = config.hook.pytest_fncall_make_provider(
+            name=name, model=model_name, settings=config.stash[settings_key]
+        )
+        if provider is None:
+            raise ProviderError(
+                f"no provider named {name!r} (built in: {', '.join(BUILTIN_PROVIDERS)}; "
+                "plugins add providers with the pytest_fncall_make_provider hook)"
+            )
+        if not isinstance(provider, Provider):
+            raise ProviderError(
+                f"pytest_fncall_make_provider returned {type(provider).__name__} for "
+                f"{model!r}, which has no `async def complete(request)`"
+            )
+        cache[model] = provider
+    return cache[model]

@@ -1,0 +1,263 @@
+"""Compile a case's ``expect:`` into patterns the verdict can check, resolving names.
+
+Every reference is checked here, at collection: tool names and globs must name declared
+tools that the case offers, ``before`` must name pattern ids without cycles, matchers must
+compile. A mistake raises :class:`ExpectationError` with its key path inside ``expect``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from . import spec
+from .matchers import ArgumentsMatcher, MatcherError, compile_arguments
+from .ordering import MatchMode, ParallelGroup
+
+KeyPath = tuple[str | int, ...]
+
+
+class ExpectationError(Exception):
+    def __init__(self, location: KeyPath, message: str) -> None:
+        super().__init__(message)
+        self.location = location
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CallPattern:
+    """One expected (or forbidden) call: a tool name or glob and argument matchers."""
+
+    label: str
+    tool: str
+    arguments: ArgumentsMatcher | None
+    exact: bool = False
+    min_count: int = 1
+    max_count: int | None = 1
+    group: int | None = None
+
+    def tool_matches(self, name: str) -> bool:
+        return fnmatchcase(name, self.tool)
+
+    def describe(self) -> str:
+        inner = ", ".join(self.arguments.describe()) if self.arguments else "..."
+        if self.arguments and not self.exact:
+            inner = f"{inner}, ..." if inner else "..."
+        counted = ""
+        if (self.min_count, self.max_count) != (1, 1):
+            high = "∞" if self.max_count is None else str(self.max_count)
+            counted = (
+                f" ×{self.min_count}"
+                if self.min_count == self.max_count
+                else f" ×{self.min_count}..{high}"
+            )
+        return f"{self.tool}({inner}){counted}"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    patterns: tuple[CallPattern, ...] = ()
+    checks_calls: bool = (
+        False  # `call` or `calls` was given (an empty `calls` means none)
+    )
+    mode: MatchMode = "strict"
+    groups: tuple[ParallelGroup, ...] = ()
+    before: tuple[tuple[int, int], ...] = ()
+    no_call: bool = False
+    forbid: tuple[CallPattern, ...] = ()
+    single_call: bool = False  # written as `call:` (messages say "exactly one call")
+
+    @property
+    def check_kinds(self) -> frozenset[str]:
+        """What the case checks: ``tool_choice``, ``args``, ``order`` (the marker names)."""
+        kinds: set[str] = set()
+        if self.checks_calls or self.no_call or self.forbid:
+            kinds.add("tool_choice")
+        if any(p.arguments is not None for p in (*self.patterns, *self.forbid)):
+            kinds.add("args")
+        ordered = self.mode == "strict" and len(self.patterns) > 1
+        if ordered or self.before or self.groups:
+            kinds.add("order")
+        return frozenset(kinds)
+
+
+def compile_expectation(
+    expect: spec.Expect, declared: Sequence[str], offered: Sequence[str]
+) -> Expectation:
+    resolver = _Names(declared, offered)
+    if expect.call is not None:
+        pattern = spec.CallPattern(
+            tool=expect.call, args=expect.args, args_mode=expect.args_mode or "subset"
+        )
+        compiled = _pattern(pattern, ("call",), resolver, "call", None, forbidden=False)
+        return Expectation(
+            patterns=(compiled,),
+            checks_calls=True,
+            mode="unordered",
+            forbid=_forbidden(expect, resolver),
+            single_call=True,
+        )
+    patterns: list[CallPattern] = []
+    groups: list[ParallelGroup] = []
+    for index, item in enumerate(expect.calls or ()):
+        location: KeyPath = ("calls", index)
+        if isinstance(item, spec.ParallelGroupSpec):
+            group_members = []
+            for member_index, member in enumerate(item.parallel):
+                group_members.append(len(patterns))
+                patterns.append(
+                    _pattern(
+                        member,
+                        (*location, "parallel", member_index),
+                        resolver,
+                        f"#{len(patterns) + 1}",
+                        len(groups),
+                        forbidden=False,
+                    )
+                )
+            groups.append(ParallelGroup(tuple(group_members), item.exclusive))
+        else:
+            label = f"#{len(patterns) + 1}"
+            patterns.append(_pattern(item, location, resolver, label, None, False))
+    return Expectation(
+        patterns=tuple(patterns),
+        checks_calls=expect.calls is not None,
+        mode=expect.match or "strict",
+        groups=tuple(groups),
+        before=_before_edges(expect.before or [], patterns),
+        no_call=bool(expect.no_call),
+        forbid=_forbidden(expect, resolver),
+    )
+
+
+def _pattern(
+    pattern: spec.CallPattern,
+    location: KeyPath,
+    resolver: _Names,
+    label: str,
+    group: int | None,
+    forbidden: bool,
+) -> CallPattern:
+    tool_key: KeyPath = location if location == ("call",) else (*location, "tool")
+    resolver.check(pattern.tool, tool_key, must_be_offered=not forbidden)
+    arguments = None
+    if pattern.args is not None:
+        arguments_key: KeyPath = (
+            ("args",) if location == ("call",) else (*location, "args")
+        )
+        arguments = _arguments(pattern.args, arguments_key)
+    low, high = _counts(pattern)
+    return CallPattern(
+        label=pattern.id or label,
+        tool=pattern.tool,
+        arguments=arguments,
+        exact=pattern.args_mode == "exact",
+        min_count=low,
+        max_count=high,
+        group=group,
+    )
+
+
+def _counts(pattern: spec.CallPattern) -> tuple[int, int | None]:
+    times = pattern.times
+    low: int
+    high: int | None
+    if times is None:
+        low, high = 1, 1
+    elif isinstance(times, int):
+        low, high = times, times
+    else:
+        low, high = times.min, times.max
+    return (0 if pattern.optional else low), high
+
+
+def _arguments(raw: dict[str, Any], location: KeyPath) -> ArgumentsMatcher:
+    try:
+        return compile_arguments(raw)
+    except MatcherError as exc:
+        raise ExpectationError((*location, *exc.location), exc.message) from None
+
+
+def _forbidden(expect: spec.Expect, resolver: _Names) -> tuple[CallPattern, ...]:
+    forbidden = []
+    for index, glob in enumerate(expect.forbid_tools or ()):
+        resolver.check(glob, ("forbid_tools", index), must_be_offered=False)
+        forbidden.append(CallPattern(label=glob, tool=glob, arguments=None))
+    for index, pattern in enumerate(expect.forbid or ()):
+        location = ("forbid", index)
+        forbidden.append(
+            _pattern(pattern, location, resolver, pattern.tool, None, True)
+        )
+    return tuple(forbidden)
+
+
+def _before_edges(
+    pairs: list[tuple[str, str]], patterns: list[CallPattern]
+) -> tuple[tuple[int, int], ...]:
+    ids = {p.label: i for i, p in enumerate(patterns) if not p.label.startswith("#")}
+    edges = []
+    for index, pair in enumerate(pairs):
+        for side, name in enumerate(pair):
+            if name not in ids:
+                known = ", ".join(sorted(ids)) or "none: give patterns an 'id'"
+                raise ExpectationError(
+                    ("before", index, side),
+                    f"no pattern with id {name!r} (ids: {known})",
+                )
+        if pair[0] == pair[1]:
+            raise ExpectationError(("before", index), "a pattern cannot precede itself")
+        edges.append((ids[pair[0]], ids[pair[1]]))
+    cycle = _find_cycle(edges, len(patterns))
+    if cycle:
+        names = " -> ".join(patterns[i].label for i in cycle)
+        raise ExpectationError(("before",), f"'before' has a cycle: {names}")
+    return tuple(edges)
+
+
+def _find_cycle(edges: list[tuple[int, int]], size: int) -> list[int] | None:
+    """A cycle in the 'before' graph as a path that returns to its start, or None."""
+    successors: dict[int, list[int]] = {}
+    for a, b in edges:
+        successors.setdefault(a, []).append(b)
+    done: set[int] = set()
+    for start in range(size):
+        path: list[int] = []
+        stack = [(start, iter(successors.get(start, ())))]
+        path.append(start)
+        while stack:
+            node, remaining = stack[-1]
+            nxt = next(remaining, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                done.add(node)
+            elif nxt in path:
+                return [*path[path.index(nxt) :], nxt]
+            elif nxt not in done:
+                stack.append((nxt, iter(successors.get(nxt, ()))))
+                path.append(nxt)
+    return None
+
+
+class _Names:
+    """Checks that a tool name or glob names declared (and, where needed, offered) tools."""
+
+    def __init__(self, declared: Sequence[str], offered: Sequence[str]) -> None:
+        self.declared = declared
+        self.offered = offered
+
+    def check(self, name: str, location: KeyPath, *, must_be_offered: bool) -> None:
+        if not any(fnmatchcase(tool, name) for tool in self.declared):
+            declared = ", ".join(self.declared) or "none"
+            raise ExpectationError(
+                location, f"{name!r} names no declared tool (declared: {declared})"
+            )
+        if must_be_offered and not any(
+            fnmatchcase(tool, name) for tool in self.offered
+        ):
+            raise ExpectationError(
+                location,
+                f"{name!r} is declared but not offered in this case (see its 'tools:')",
+            )

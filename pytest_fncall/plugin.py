@@ -1,0 +1,73 @@
+"""pytest hooks of pytest-fncall (the ``pytest11`` entry point).
+
+Only hooks live here. Heavy libraries (pydantic, jsonschema, yaml, httpx, syrupy) load
+when a ``*.fncall.yaml`` file is collected, never merely because the plugin is installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from . import hookspecs
+from .config import add_options, settings_from_config, settings_key
+
+if TYPE_CHECKING:
+    from .providers import Provider
+    from .settings import Settings
+
+SPEC_SUFFIXES = (".fncall.yaml", ".fncall.yml")
+
+MARKERS = (
+    "fncall: a pytest-fncall case from a *.fncall.yaml spec",
+    "fncall_tool_choice: an fncall case that checks which tools are called",
+    "fncall_args: an fncall case that checks argument values",
+    "fncall_order: an fncall case that checks call order or parallel batching",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+    config.stash[settings_key] = settings_from_config(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if settings_key in config.stash:
+        del config.stash[settings_key]
+
+
+def pytest_collect_file(
+    file_path: Path, parent: pytest.Collector
+) -> pytest.Collector | None:
+    if file_path.name.endswith(SPEC_SUFFIXES):
+        from .collection import FncallFile
+
+        return FncallFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    models = config.stash[settings_key].models
+    if not models:
+        return "fncall: no model configured (fncall items skip; use --fncall-model)"
+    return f"fncall: models={', '.join(models)}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_fncall_make_provider(
+    name: str, model: str, settings: Settings
+) -> Provider | None:
+    from .providers import make_builtin_provider
+
+    return make_builtin_provider(name, model, settings)

@@ -1,0 +1,277 @@
+"""pydantic models of the ``*.fncall.yaml`` format: the source of the shipped JSON Schema.
+
+These models check shape only. Cross-references (tool names, pattern ids), matchers and
+tool schemas are checked by :mod:`pytest_fncall.loader` once the shape is right.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+CASE_ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
+
+# Keys of the spec format that later versions run (loop mode, repetition, snapshots...).
+# Naming one is not a typo, so it gets its own message instead of "unknown key".
+NOT_YET_SUPPORTED = {
+    "mocks": "loop mode",
+    "environment": "loop mode",
+    "faults": "loop mode",
+    "turns": "loop mode",
+    "max_steps": "loop mode",
+    "reply": "loop mode",
+    "state": "loop mode",
+    "recover": "loop mode",
+    "repeat": "repeated trials",
+    "perturb": "perturbations",
+    "params": "parametrised cases",
+    "snapshot": "snapshots",
+}
+
+
+class SpecModel(BaseModel):
+    """Base: frozen, unknown keys rejected with a suggestion."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        allowed = _accepted_keys(cls)
+        for key in data:
+            if key in allowed:
+                continue
+            if key in NOT_YET_SUPPORTED:
+                feature = NOT_YET_SUPPORTED[key]
+                raise PydanticCustomError(
+                    "not_supported",
+                    f"{key!r} belongs to {feature}, which this version of "
+                    "pytest-fncall does not run yet",
+                    {"key": key},
+                )
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else "allowed: " + ", ".join(sorted(allowed))
+            )
+            raise PydanticCustomError(
+                "unknown_key", f"unknown key {key!r} ({hint})", {"key": key}
+            )
+        return data
+
+
+def _accepted_keys(model: type[BaseModel]) -> set[str]:
+    keys: set[str] = set()
+    for name, info in model.model_fields.items():
+        keys.add(info.alias or name)
+        if isinstance(info.validation_alias, AliasChoices):
+            keys.update(str(choice) for choice in info.validation_alias.choices)
+    return keys
+
+
+class ToolSource(SpecModel):
+    """One entry of ``tools``: an inline tool, or ``file:`` naming a tools dump."""
+
+    name: str | None = None
+    description: str | None = None
+    parameters: dict[str, Any] | None = Field(
+        default=None,
+        validation_alias=AliasChoices("parameters", "inputSchema", "input_schema"),
+        description="JSON Schema of the arguments (aliases: inputSchema, input_schema).",
+    )
+    file: str | None = Field(
+        default=None,
+        description="JSON or YAML file: an OpenAI tools array, Anthropic tools, an MCP "
+        "tools/list result, or one tool.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_schema_key(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            given = [
+                k for k in ("parameters", "inputSchema", "input_schema") if k in data
+            ]
+            if len(given) > 1:
+                raise PydanticCustomError(
+                    "schema_aliases",
+                    "give one of {given}, not several",
+                    {"given": given},
+                )
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ToolSource:
+        if self.file is not None:
+            if self.name or self.description or self.parameters is not None:
+                raise ValueError(
+                    "a 'file:' entry takes its tools from the file; "
+                    "remove name/description/parameters"
+                )
+        elif not self.name:
+            raise ValueError("a tool needs 'name' (inline) or 'file'")
+        return self
+
+
+class NamedToolChoice(SpecModel):
+    name: str
+
+
+ToolChoice = Literal["auto", "required", "none"] | NamedToolChoice
+
+
+class Defaults(SpecModel):
+    system: str | None = None
+    tool_choice: ToolChoice | None = None
+    settings: dict[str, Any] | None = Field(
+        default=None, description="Passed to the model as request parameters."
+    )
+
+
+class ToolSelection(SpecModel):
+    include: list[str] | None = Field(default=None, description="Name globs to offer.")
+    exclude: list[str] | None = Field(
+        default=None, description="Name globs to hold back."
+    )
+
+
+class Times(SpecModel):
+    min: int = Field(default=0, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+
+class CallPattern(SpecModel):
+    tool: str = Field(description="Tool name or glob.")
+    args: dict[str, Any] | None = Field(
+        default=None, description="Argument values or matchers ($in, $regex, ...)."
+    )
+    args_mode: Literal["subset", "exact"] = "subset"
+    times: int | Times | None = Field(
+        default=None, description="Calls this pattern takes."
+    )
+    optional: bool = False
+    id: str | None = Field(default=None, pattern=CASE_ID_PATTERN)
+
+
+class ParallelGroupSpec(SpecModel):
+    parallel: list[CallPattern] = Field(min_length=1)
+    exclusive: bool = False
+
+
+def _call_item_kind(value: Any) -> str:
+    return (
+        "parallel-group"
+        if isinstance(value, dict) and "parallel" in value
+        else "call-pattern"
+    )
+
+
+CallItem = Annotated[
+    Annotated[CallPattern, Tag("call-pattern")]
+    | Annotated[ParallelGroupSpec, Tag("parallel-group")],
+    Discriminator(_call_item_kind),
+]
+
+
+def _names_to_patterns(value: Any) -> Any:
+    if isinstance(value, list):
+        return [{"tool": item} if isinstance(item, str) else item for item in value]
+    return value
+
+
+class Expect(SpecModel):
+    call: str | None = Field(
+        default=None, description="Exactly one call, to this tool."
+    )
+    args: dict[str, Any] | None = None
+    args_mode: Literal["subset", "exact"] | None = None
+    calls: list[CallItem] | None = None
+    match: Literal["strict", "unordered", "subset", "superset"] | None = None
+    before: list[tuple[str, str]] | None = Field(
+        default=None, description="Pairs of pattern ids: the first is called earlier."
+    )
+    no_call: bool | None = None
+    forbid_tools: list[str] | None = None
+    forbid: list[CallPattern] | None = None
+
+    _calls_as_patterns = field_validator("calls", "forbid", mode="before")(
+        _names_to_patterns
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Expect:
+        if self.call is not None and self.calls is not None:
+            raise ValueError("use 'call' (one call) or 'calls' (a list), not both")
+        if (self.args is not None or self.args_mode) and self.call is None:
+            raise ValueError(
+                "'args' and 'args_mode' go with 'call' (in 'calls', per pattern)"
+            )
+        if (self.match or self.before) and self.calls is None:
+            raise ValueError("'match' and 'before' go with 'calls'")
+        if self.no_call and (self.call is not None or self.calls):
+            raise ValueError("'no_call: true' contradicts 'call'/'calls'")
+        return self
+
+
+class Message(SpecModel):
+    """A chat message in OpenAI format."""
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+    name: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+
+
+Mark = str | dict[str, Any]
+
+
+class Case(SpecModel):
+    id: str = Field(pattern=CASE_ID_PATTERN)
+    description: str | None = None
+    prompt: str | None = None
+    messages: list[Message] | None = None
+    system: str | None = None
+    tool_choice: ToolChoice | None = None
+    settings: dict[str, Any] | None = None
+    tools: ToolSelection | None = None
+    marks: list[Mark] = Field(default_factory=list)
+    expect: Expect = Field(default_factory=Expect)
+
+    @model_validator(mode="after")
+    def _one_input(self) -> Case:
+        if (self.prompt is None) == (self.messages is None):
+            raise ValueError("a case needs exactly one of 'prompt' or 'messages'")
+        return self
+
+
+class Spec(SpecModel):
+    """A ``*.fncall.yaml`` file."""
+
+    version: Literal[1]
+    tools: list[ToolSource] = Field(default_factory=list)
+    defaults: Defaults = Field(default_factory=Defaults)
+    cases: list[Case] = Field(min_length=1)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the spec format (shipped as ``schema/fncall.schema.json``)."""
+    schema = Spec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "pytest-fncall spec (*.fncall.yaml)"
+    return schema
