@@ -143,7 +143,7 @@ def _group_members(problem: Problem) -> list[set[int]]:
 
 
 def _max_matching(options: list[list[int]], caps: list[int]) -> _Assignment:
-    """Most calls assignable within compatibility and capacity (augmenting paths)."""
+    """Assign as many calls as compatibility and capacity allow (augmenting paths)."""
     holders: list[dict[int, None]] = [{} for _ in caps]  # dicts as ordered sets
     assignment: _Assignment = [None] * len(options)
     # A pattern set that failed to reach free capacity stays full: skip it from then on.
@@ -237,6 +237,8 @@ class _Search:
         starts = sorted(set(self.step_start))
         for start, end in zip(starts, [*starts[1:], self.n], strict=True):
             calls = range(start, end)
+            if len(calls) < len(units):
+                continue
             options = [
                 [i for i, c in enumerate(calls) if p in self.options[c]] for p in units
             ]
