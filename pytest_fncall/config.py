@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from typing import TypeVar
+
 import pytest
 
-from .settings import Settings, split_model
+from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, Settings, split_model
+
+N = TypeVar("N", int, float)
 
 settings_key = pytest.StashKey[Settings]()
 
@@ -33,6 +38,42 @@ def add_options(parser: pytest.Parser) -> None:
         default=[],
         help="Model(s) to test, one PROVIDER/MODEL per line (--fncall-model wins).",
     )
+    group.addoption(
+        "--fncall-base-url",
+        dest="fncall_base_url",
+        default=None,
+        metavar="URL",
+        help="Server URL for HTTP providers, as in the provider's official SDK (OpenAI's "
+        "includes /v1). Default: ini fncall_base_url, else the provider's environment "
+        "variable, else its public URL.",
+    )
+    parser.addini(
+        "fncall_base_url", type="string", default="", help="See --fncall-base-url."
+    )
+    group.addoption(
+        "--fncall-timeout",
+        dest="fncall_timeout",
+        default=None,
+        metavar="SECONDS",
+        help=f"Seconds per model request. Default: ini fncall_timeout, else {DEFAULT_TIMEOUT_S:g}.",
+    )
+    parser.addini(
+        "fncall_timeout", type="string", default="", help="See --fncall-timeout."
+    )
+    group.addoption(
+        "--fncall-max-retries",
+        dest="fncall_max_retries",
+        default=None,
+        metavar="N",
+        help="Retries on 429, 5xx, timeouts and connection errors. Default: ini "
+        f"fncall_max_retries, else {DEFAULT_MAX_RETRIES}.",
+    )
+    parser.addini(
+        "fncall_max_retries",
+        type="string",
+        default="",
+        help="See --fncall-max-retries.",
+    )
 
 
 def settings_from_config(config: pytest.Config) -> Settings:
@@ -49,7 +90,40 @@ def settings_from_config(config: pytest.Config) -> Settings:
             )
         if model not in models:
             models.append(model)
-    return Settings(models=tuple(models), rootdir=config.rootpath)
+    timeout = _number(config, "fncall_timeout", float, DEFAULT_TIMEOUT_S)
+    if timeout <= 0:
+        raise pytest.UsageError(f"--fncall-timeout must be > 0, got {timeout:g}")
+    retries = _number(config, "fncall_max_retries", int, DEFAULT_MAX_RETRIES)
+    if retries < 0:
+        raise pytest.UsageError(f"--fncall-max-retries must be >= 0, got {retries}")
+    return Settings(
+        models=tuple(models),
+        rootdir=config.rootpath,
+        base_url=_option_or_ini(config, "fncall_base_url") or None,
+        timeout_s=timeout,
+        max_retries=retries,
+        environment=dict(os.environ),
+    )
+
+
+def _option_or_ini(config: pytest.Config, name: str) -> str:
+    value = config.getoption(name)
+    if value is None:
+        value = config.getini(name)
+    return str(value).strip()
+
+
+def _number(config: pytest.Config, name: str, kind: type[N], default: N) -> N:
+    text = _option_or_ini(config, name)
+    if not text:
+        return default
+    try:
+        return kind(text)
+    except ValueError:
+        option = "--" + name.replace("_", "-")
+        raise pytest.UsageError(
+            f"{option} / ini {name}: {text!r} is not a valid {kind.__name__}"
+        ) from None
 
 
 def strict_markers(config: pytest.Config) -> bool:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MAX_RETRIES = 3
 
 
 @dataclass(frozen=True)
 class Settings:
     models: tuple[str, ...]
     rootdir: Path
+    base_url: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    max_retries: int = DEFAULT_MAX_RETRIES
+    environment: dict[str, str] = field(default_factory=dict, repr=False)
+    """Environment variables providers read (keys, base URLs); never printed."""
 
 
 def split_model(model: str) -> tuple[str, str]:

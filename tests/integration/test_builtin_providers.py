@@ -111,7 +111,7 @@ def test_unknown_provider_is_an_error_naming_the_builtins(make_spec, run_pytest)
     result = run_pytest("--fncall-model=nosuch/model")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*no provider named 'nosuch' (built in: python, scripted; plugins add providers "
+        ["*no provider named 'nosuch' (built in: anthropic, mistral, ollama, openai, python, scripted; plugins add providers "
          "with the pytest_fncall_make_provider hook)"]
     )
 

@@ -1,0 +1,203 @@
+"""What every HTTP provider shares: one POST with retries, back-off and clean errors.
+
+Retried: 429 (unless the provider says a quota or spend limit is exhausted), 5xx,
+connection errors, read errors and timeouts; with exponential back-off and jitter, or as
+long as ``Retry-After`` / ``retry-after-ms`` asks. Everything else ends in a
+:class:`ProviderError` naming provider, status and the provider's own message. Secrets
+(keys, tokens) are scrubbed from every message this module builds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..errors import ProviderError
+
+MAX_BACKOFF_S = 30.0
+MAX_RETRY_AFTER_S = 120.0
+_QUOTA_WORDS = ("quota", "billing", "credit", "spend", "insufficient")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """How requests are sent: timeout per attempt, retries, and the transport (tests)."""
+
+    timeout_s: float
+    max_retries: int
+    transport: httpx.AsyncBaseTransport | None = None
+    sleep: Sleep = asyncio.sleep
+    backoff_base_s: float = 0.5
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    status: int
+    data: Any
+    latency_s: float
+    attempts: int
+
+
+async def post_json(
+    provider: str,
+    url: str,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    policy: HttpPolicy,
+    secrets: Sequence[str] = (),
+    hint: Callable[[int, str], str | None] | None = None,
+) -> HttpReply:
+    """POST ``body`` as JSON and return the decoded JSON of a 2xx answer.
+
+    ``hint(status, message)`` may add advice to the final error (a known server quirk).
+    """
+    attempts = 0
+    started = time.perf_counter()
+    async with httpx.AsyncClient(
+        transport=policy.transport, timeout=policy.timeout_s, follow_redirects=True
+    ) as client:
+        while True:
+            attempts += 1
+            outcome = await _attempt(client, provider, url, body, headers)
+            if not isinstance(outcome, _Failed):
+                latency = time.perf_counter() - started
+                return HttpReply(outcome.status, outcome.data, latency, attempts)
+            if not outcome.retryable or attempts > policy.max_retries:
+                text = outcome.message
+                if attempts > 1:
+                    text += f" (after {attempts} attempts)"
+                advice = hint(outcome.status, text) if hint and outcome.status else None
+                if advice:
+                    text += f"; {advice}"
+                raise ProviderError(scrub(text, secrets))
+            delay = (
+                outcome.wait if outcome.wait is not None else _backoff(policy, attempts)
+            )
+            await policy.sleep(delay)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    message: str
+    retryable: bool
+    status: int | None = None
+    wait: float | None = None  # what the server asked for (Retry-After)
+
+
+async def _attempt(
+    client: httpx.AsyncClient,
+    provider: str,
+    url: str,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+) -> HttpReply | _Failed:
+    try:
+        response = await client.post(url, json=body, headers=dict(headers))
+    except httpx.TimeoutException as exc:
+        kind = type(exc).__name__
+        return _Failed(f"{provider}: request timed out ({kind}) at {_where(url)}", True)
+    except httpx.TransportError as exc:
+        cause = str(exc) or type(exc).__name__
+        return _Failed(f"{provider}: connection failed to {_where(url)}: {cause}", True)
+    status = response.status_code
+    if response.is_success:
+        try:
+            return HttpReply(status, response.json(), 0.0, 1)
+        except ValueError:
+            snippet = _snippet(response.text) or "(empty body)"
+            return _Failed(
+                f"{provider}: HTTP {status}, but the body is not JSON: {snippet}",
+                False,
+                status,
+            )
+    message = provider_message(response)
+    text = f"{provider}: HTTP {status} {response.reason_phrase}: {message}"
+    retryable = status >= 500 or (status == 429 and not _quota_exhausted(message))
+    return _Failed(text, retryable, status, _retry_after(response))
+
+
+def provider_message(response: httpx.Response) -> str:
+    """The provider's own error message, from the usual JSON error shapes."""
+    try:
+        data = response.json()
+    except ValueError:
+        return _snippet(response.text) or "(empty body)"
+    return _message_in(data) or _snippet(json.dumps(data)) or "(empty body)"
+
+
+def _message_in(data: Any) -> str | None:
+    """OpenAI/Anthropic ``{"error": {"message"}}``, Mistral ``{"message"}`` or
+    ``{"detail": [{"msg"}]}``, Ollama ``{"error": "..."}``."""
+    if isinstance(data, str):
+        return data or None
+    if isinstance(data, list):
+        parts = [_message_in(item) for item in data[:3]]
+        return "; ".join(part for part in parts if part) or None
+    if not isinstance(data, Mapping):
+        return None
+    for key in ("error", "message", "detail", "msg"):
+        found = _message_in(data.get(key))
+        if found:
+            kind = data.get("type") or data.get("code")
+            if key == "message" and isinstance(kind, str) and kind != "error":
+                return f"{found} ({kind})"
+            return found
+    return None
+
+
+def _quota_exhausted(message: str) -> bool:
+    lowered = message.lower()
+    return any(word in lowered for word in _QUOTA_WORDS)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    milliseconds = response.headers.get("retry-after-ms")
+    if milliseconds:
+        try:
+            return min(float(milliseconds) / 1000, MAX_RETRY_AFTER_S)
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER_S)
+    except ValueError:
+        pass
+    when = email.utils.parsedate_to_datetime(value) if value else None
+    if when is None:
+        return None
+    return min(max(when.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER_S)
+
+
+def _backoff(policy: HttpPolicy, attempt: int) -> float:
+    ceiling: float = min(policy.backoff_base_s * 2.0 ** (attempt - 1), MAX_BACKOFF_S)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter"
+
+
+def _where(url: str) -> str:
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.host}{':' + str(parsed.port) if parsed.port else ''}"
+
+
+def _snippet(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every secret of 8+ characters replaced by ``***``."""
+    for secret in secrets:
+        if secret and len(secret) >= 8:
+            text = text.replace(secret, "***")
+    return text
