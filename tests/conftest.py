@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import json
 import textwrap
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +77,86 @@ def run_pytest(pytester: pytest.Pytester) -> Callable[..., pytest.RunResult]:
         return pytester.runpytest("-p", "no:cacheprovider", *args)
 
     return run
+
+
+class LoopbackServer:
+    """A real HTTP server on 127.0.0.1 that answers from a programmed queue.
+
+    Each queued answer is ``(status, body, headers)``; ``body`` may be a dict (sent as
+    JSON), bytes, or one of the actions ``"reset"`` (close the connection without an
+    answer) and ``("sleep", seconds, answer)``. Requests are recorded as
+    ``(path, headers, json_body)``. With an empty queue the server answers 500.
+    """
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.answers: list[Any] = []
+        self.requests: list[tuple[str, dict[str, str], Any]] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw
+                server.requests.append((self.path, dict(self.headers), body))
+                answer = server.answers.pop(0) if server.answers else (500, {}, {})
+                self.answer(answer)
+
+            do_GET = do_POST
+
+            def answer(self, answer: Any) -> None:
+                if answer == "reset":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if isinstance(answer, tuple) and answer and answer[0] == "sleep":
+                    time.sleep(answer[1])
+                    answer = answer[2]
+                status, body, headers = answer
+                payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                try:
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def queue(self, *answers: Any) -> None:
+        self.answers.extend(answers)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[LoopbackServer]:
+    server = LoopbackServer()
+    yield server
+    server.close()

@@ -152,7 +152,8 @@ def _message_in(data: Any) -> str | None:
             if key == "message" and isinstance(kind, str) and kind != "error":
                 return f"{found} ({kind})"
             return found
-    return None
+    kind = data.get("type") or data.get("code")  # an error with an empty message
+    return kind if isinstance(kind, str) and kind and kind != "error" else None
 
 
 def _quota_exhausted(message: str) -> bool:
