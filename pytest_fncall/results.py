@@ -9,7 +9,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-
 _JSON_TYPE_NAMES = {
     type(None): "null",
     bool: "boolean",

@@ -28,7 +28,9 @@ class SchemaIssue:
 def schema_problem(schema: Any) -> str | None:
     """Why ``schema`` is not a valid JSON Schema (under its own ``$schema`` dialect), or None."""
     if not isinstance(schema, (dict, bool)):
-        return f"a JSON Schema must be an object or a boolean, got {type(schema).__name__}"
+        return (
+            f"a JSON Schema must be an object or a boolean, got {type(schema).__name__}"
+        )
     cls = jsonschema.validators.validator_for(
         schema, default=jsonschema.Draft202012Validator
     )

@@ -7,7 +7,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpcore  # noqa: F401
+import httpx  # noqa: F401
 import pytest
+
+# pytester's inline runs drop the modules they import; httpx and httpcore imported here stay
+# loaded, so httpcore's exception classes keep one identity (httpx maps them by class).
 
 pytest_plugins = ["pytester"]
 

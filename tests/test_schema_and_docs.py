@@ -52,7 +52,14 @@ def test_every_readme_anchor_in_messages_exists():
 
 def test_examples_pass_offline():
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(ROOT / "examples")],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT / "examples"),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -66,7 +66,9 @@ class OpenAIProvider:
             hint=self._hint(body),
         )
         turn = self.parse(reply.data, names)
-        return ModelTurn(turn.text, turn.calls, turn.finish_reason, turn.usage, reply.latency_s)
+        return ModelTurn(
+            turn.text, turn.calls, turn.finish_reason, turn.usage, reply.latency_s
+        )
 
     def body(self, request: ModelRequest, names: ToolNames) -> dict[str, Any]:
         body = request.to_openai()
@@ -82,7 +84,13 @@ class OpenAIProvider:
     def parse(self, data: Any, names: ToolNames) -> ModelTurn:
         turn = parse_openai_reply(data, self.name)
         calls = tuple(
-            ToolCall(c.id, names.incoming(c.name), c.arguments, c.raw_arguments, c.parse_error)
+            ToolCall(
+                c.id,
+                names.incoming(c.name),
+                c.arguments,
+                c.raw_arguments,
+                c.parse_error,
+            )
             for c in turn.calls
         )
         return ModelTurn(turn.text, calls, turn.finish_reason, turn.usage)
@@ -105,7 +113,9 @@ def _outgoing_message(message: dict[str, Any], names: ToolNames) -> dict[str, An
         if message.get("content") is None:
             message["content"] = ""  # llama.cpp answers 500 to null content
         if message.get("tool_calls"):
-            message["tool_calls"] = [_renamed_call(c, names) for c in message["tool_calls"]]
+            message["tool_calls"] = [
+                _renamed_call(c, names) for c in message["tool_calls"]
+            ]
     return message
 
 

@@ -51,7 +51,10 @@ def test_python_provider_shapes(make_spec, run_pytest, pytester, model_source):
 
 
 def test_python_provider_receives_an_openai_request(make_spec, run_pytest, pytester):
-    make_spec(body="defaults:\n  system: Be brief.\n  tool_choice: {name: get_weather}\n" + CASE)
+    make_spec(
+        body="defaults:\n  system: Be brief.\n  tool_choice: {name: get_weather}\n"
+        + CASE
+    )
     pytester.makepyfile(
         my_model="""
         import json, pathlib
@@ -67,7 +70,10 @@ def test_python_provider_receives_an_openai_request(make_spec, run_pytest, pytes
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Weather in Paris?"},
     ]
-    assert request["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
+    assert request["tool_choice"] == {
+        "type": "function",
+        "function": {"name": "get_weather"},
+    }
     assert request["temperature"] == 0
     assert [tool["function"]["name"] for tool in request["tools"]] == [
         "get_weather",
@@ -97,7 +103,9 @@ def test_python_provider_receives_an_openai_request(make_spec, run_pytest, pytes
         ("x = 1\n", "*python/my_model:respond: my_model has no 'respond'"),
     ],
 )
-def test_python_provider_failures_are_errors(make_spec, run_pytest, pytester, model_source, message):
+def test_python_provider_failures_are_errors(
+    make_spec, run_pytest, pytester, model_source, message
+):
     make_spec(body=CASE)
     pytester.makepyfile(my_model=model_source)
     result = run_pytest("--fncall-model=python/my_model:respond")
@@ -111,8 +119,11 @@ def test_unknown_provider_is_an_error_naming_the_builtins(make_spec, run_pytest)
     result = run_pytest("--fncall-model=nosuch/model")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*no provider named 'nosuch' (built in: anthropic, mistral, ollama, openai, python, scripted; plugins add providers "
-         "with the pytest_fncall_make_provider hook)"]
+        [
+            "*no provider named 'nosuch' (built in: anthropic, mistral, ollama, openai, "
+            "python, scripted; plugins add providers with the pytest_fncall_make_provider "
+            "hook)"
+        ]
     )
 
 
@@ -120,7 +131,9 @@ def test_malformed_model_option_is_a_usage_error(make_spec, run_pytest):
     make_spec(body=CASE)
     result = run_pytest("--fncall-model=justaname")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--fncall-model 'justaname': expected PROVIDER/MODEL*"])
+    result.stderr.fnmatch_lines(
+        ["*--fncall-model 'justaname': expected PROVIDER/MODEL*"]
+    )
 
 
 def test_a_plugin_adds_a_provider_through_the_hook(make_spec, run_pytest, pytester):
@@ -144,7 +157,9 @@ def test_a_plugin_adds_a_provider_through_the_hook(make_spec, run_pytest, pytest
             return None
         """
     )
-    result = run_pytest("--fncall-model=echo/city-Paris", "--fncall-model=echo/city-Rome")
+    result = run_pytest(
+        "--fncall-model=echo/city-Paris", "--fncall-model=echo/city-Rome"
+    )
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*differs:  $.city: expected 'Paris', got 'Rome'"])
 
@@ -155,5 +170,7 @@ def test_scripted_file_mistake_names_line_and_key(make_spec, make_script, run_py
     result = run_pytest("--fncall-model=scripted/script.yaml")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*script.yaml:3: weather.0.calls.0: unknown key(s) [[]'argz'[]]; use name, arguments"]
+        [
+            "*script.yaml:3: weather.0.calls.0: unknown key(s) [[]'argz'[]]; use name, arguments"
+        ]
     )

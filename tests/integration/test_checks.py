@@ -136,7 +136,9 @@ PASSING = {
 
 def failure_codes(output: str) -> dict[str, set[str]]:
     """Map each failed case id to the failure codes its report lists."""
-    output = output.split("short test summary info")[0]  # CI=true prints full messages there
+    output = output.split("short test summary info")[
+        0
+    ]  # CI=true prints full messages there
     sections = re.split(
         r"^_+ fncall: (\S+)\[scripted/script.yaml\] _+$", output, flags=re.M
     )

@@ -36,15 +36,25 @@ known_bug: [{calls: [{name: get_weather, arguments: {city: Paris}}]}]
 
 
 def selected(run_pytest, *args: str) -> list[str]:
-    result = run_pytest("--fncall-model=scripted/script.yaml", "--collect-only", "-q", *args)
-    return [line.split("::")[1].split("[")[0] for line in result.outlines if "::" in line]
+    result = run_pytest(
+        "--fncall-model=scripted/script.yaml", "--collect-only", "-q", *args
+    )
+    return [
+        line.split("::")[1].split("[")[0] for line in result.outlines if "::" in line
+    ]
 
 
 def test_markers_select_kinds_of_checks(make_spec, make_script, run_pytest, pytester):
     pytester.makeini("[pytest]\nmarkers =\n    smoke: quick cases\n")
     make_spec(body=SPEC)
     make_script(SCRIPT)
-    everything = ["picks_tool", "checks_args", "checks_order", "only_implicit", "known_bug"]
+    everything = [
+        "picks_tool",
+        "checks_args",
+        "checks_order",
+        "only_implicit",
+        "known_bug",
+    ]
     assert selected(run_pytest, "-m", "fncall") == everything
     assert selected(run_pytest, "-m", "fncall_order") == ["checks_order"]
     assert selected(run_pytest, "-m", "fncall_args") == ["checks_args"]
@@ -62,7 +72,9 @@ def test_yaml_xfail_mark_applies(make_spec, make_script, run_pytest, pytester):
     pytester.makeini("[pytest]\nmarkers =\n    smoke: quick cases\n")
     make_spec(body=SPEC)
     make_script(SCRIPT)
-    result = run_pytest("--fncall-model=scripted/script.yaml", "--strict-markers", "-rx")
+    result = run_pytest(
+        "--fncall-model=scripted/script.yaml", "--strict-markers", "-rx"
+    )
     result.assert_outcomes(passed=4, xfailed=1)
     result.stdout.fnmatch_lines(["XFAIL *::known_bug*the model confuses the tools"])
 

@@ -116,8 +116,10 @@ def test_invalid_tool_schema_is_a_spec_error(make_spec, run_pytest):
     )
     result = run_pytest()
     result.stdout.fnmatch_lines(
-        ["weather.fncall.yaml:4: tools[[]0[]].parameters: t: invalid JSON Schema at "
-         "properties/a/type: *"]
+        [
+            "weather.fncall.yaml:4: tools[[]0[]].parameters: t: invalid JSON Schema at "
+            "properties/a/type: *"
+        ]
     )
 
 
@@ -133,13 +135,17 @@ def test_unregistered_yaml_mark_is_an_error_under_strict_markers(make_spec, run_
     # Without --strict-markers, pytest's own warning for an unknown mark applies.
     relaxed = run_pytest("-W", "default::pytest.PytestUnknownMarkWarning")
     relaxed.assert_outcomes(skipped=1, warnings=1)
-    relaxed.stdout.fnmatch_lines(["*PytestUnknownMarkWarning: Unknown pytest.mark.slowww*"])
+    relaxed.stdout.fnmatch_lines(
+        ["*PytestUnknownMarkWarning: Unknown pytest.mark.slowww*"]
+    )
 
 
 def test_other_files_still_collect(make_spec, run_pytest, make_script):
     make_spec(body=GOOD_CASE)
     make_spec("broken", body="version: 2\ncases: []\n", tools=False)
     make_script("ok: [{calls: [{name: get_weather, arguments: {city: Paris}}]}]")
-    result = run_pytest("--fncall-model=scripted/script.yaml", "--continue-on-collection-errors")
+    result = run_pytest(
+        "--fncall-model=scripted/script.yaml", "--continue-on-collection-errors"
+    )
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["broken.fncall.yaml:1: version: Input should be 1"])

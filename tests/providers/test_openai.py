@@ -142,7 +142,8 @@ def test_parallel_calls_usage_and_finish_reason(tmp_path):
     assert turn.text is None
     assert turn.finish_reason == "tool_calls"
     assert (turn.usage.input_tokens, turn.usage.output_tokens) == (82, 17)
-    assert turn.latency_s is not None and turn.latency_s >= 0
+    assert turn.latency_s is not None
+    assert turn.latency_s >= 0
 
 
 def test_malformed_arguments_are_the_models_mistake_not_an_error(tmp_path):
@@ -269,7 +270,7 @@ def test_errors_name_provider_status_and_message_never_the_key(
 
 def test_required_tool_choice_500_gets_a_hint(tmp_path):
     handler = Recorder(httpx.Response(500, json={"error": {"message": ""}}))
-    with pytest.raises(ProviderError, match="llama.cpp.*tool_choice 'required'"):
+    with pytest.raises(ProviderError, match=r"llama\.cpp.*tool_choice 'required'"):
         asyncio.run(
             provider(tmp_path, handler).complete(request(tool_choice="required"))
         )

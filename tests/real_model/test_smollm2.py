@@ -62,7 +62,9 @@ def real_model_url() -> str:
     url = os.environ.get("FNCALL_REAL_MODEL_URL")
     if not url:
         if os.environ.get("CI"):
-            pytest.fail("CI must run the real-model tests: FNCALL_REAL_MODEL_URL is not set")
+            pytest.fail(
+                "CI must run the real-model tests: FNCALL_REAL_MODEL_URL is not set"
+            )
         pytest.skip("FNCALL_REAL_MODEL_URL is not set (start the server: see README)")
     return url
 
@@ -86,7 +88,9 @@ def test_items_end_passed_or_failed_never_in_error(pytester, real_model_url):
     assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 4
 
 
-def test_named_tool_choice_yields_that_tool_with_valid_arguments(pytester, real_model_url):
+def test_named_tool_choice_yields_that_tool_with_valid_arguments(
+    pytester, real_model_url
+):
     result = run_real(pytester, real_model_url, "-k", "named")
     result.assert_outcomes(passed=2)
 
@@ -94,14 +98,18 @@ def test_named_tool_choice_yields_that_tool_with_valid_arguments(pytester, real_
 def test_failures_carry_codes_from_a_real_reply(pytester, real_model_url):
     result = run_real(pytester, real_model_url, "-k", "auto")
     for section in re.split(r"^_+ fncall: ", result.stdout.str(), flags=re.M)[1:]:
-        codes = set(re.findall(r"^([a-z_]+): ", section.split("short test summary")[0], re.M))
+        codes = set(
+            re.findall(r"^([a-z_]+): ", section.split("short test summary")[0], re.M)
+        )
         assert codes - {"fncall"}, section  # every failure names at least one code
 
 
 def test_a_request_the_server_cannot_answer_is_a_clean_error(pytester, real_model_url):
     pytester.makefile(
         ".fncall.yaml",
-        required=SPEC.replace("tool_choice: {name: get_weather}", "tool_choice: required"),
+        required=SPEC.replace(
+            "tool_choice: {name: get_weather}", "tool_choice: required"
+        ),
     )
     result = pytester.runpytest(
         "-p",
@@ -114,7 +122,9 @@ def test_a_request_the_server_cannot_answer_is_a_clean_error(pytester, real_mode
     )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*openai: HTTP 500 Internal Server Error: internal_server_error; some "
-         "OpenAI-compatible servers (llama.cpp) answer 5xx to tool_choice 'required'*"]
+        [
+            "*openai: HTTP 500 Internal Server Error: internal_server_error; some "
+            "OpenAI-compatible servers (llama.cpp) answer 5xx to tool_choice 'required'*"
+        ]
     )
     result.stdout.no_fnmatch_line("*Traceback*")

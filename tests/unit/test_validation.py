@@ -52,7 +52,10 @@ def test_valid_schemas_have_no_problem(schema: Any) -> None:
     [([], "list"), ("object", "str"), (None, "NoneType"), (3, "int")],
 )
 def test_a_schema_must_be_an_object(schema: Any, kind: str) -> None:
-    assert schema_problem(schema) == f"a JSON Schema must be an object or a boolean, got {kind}"
+    assert (
+        schema_problem(schema)
+        == f"a JSON Schema must be an object or a boolean, got {kind}"
+    )
 
 
 def test_invalid_type_names_where() -> None:
