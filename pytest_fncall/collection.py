@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,7 +19,11 @@ from .results import Trajectory
 from .runner import judge, run_case
 from .settings import split_model
 
+if TYPE_CHECKING:
+    from .cassettes import Cassette
+
 _providers_key = pytest.StashKey[dict[str, Provider]]()
+_cassettes_key = pytest.StashKey[dict[Path, "Cassette"]]()
 
 
 class FncallFile(pytest.File):
@@ -70,7 +75,7 @@ class FncallItem(pytest.Item):
         assert self.model is not None, "items without a model carry a skip mark"
         _, model_name = split_model(self.model)
         try:
-            provider = _provider(self.config, self.model)
+            provider = self._provider()
             self.trajectory = asyncio.run(run_case(self.case, provider, model_name))
         except ProviderError as exc:
             problem = str(exc)
@@ -78,6 +83,22 @@ class FncallItem(pytest.Item):
             return
         # Outside the except block, so the report shows no chained exception.
         pytest.fail(f"fncall: provider error ({self.model}): {problem}", pytrace=False)
+
+    def _provider(self) -> Provider:
+        assert self.model is not None
+        model, config = self.model, self.config
+        mode = config.stash[settings_key].record_mode
+        if mode == "off":
+            return _provider(config, model)
+        from .cassettes import RecordingProvider
+
+        return RecordingProvider(
+            _cassette(config, self.path),
+            mode,
+            self.case.id,
+            model,
+            make_live=lambda: _provider(config, model),
+        )
 
     def runtest(self) -> None:
         assert self.trajectory is not None, "setup did not run"
@@ -104,6 +125,19 @@ class FncallItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, self.case.line - 1, f"fncall: {self.name}"
+
+
+def _cassette(config: pytest.Config, spec_path: Path) -> Cassette:
+    """The cassette of a spec file, loaded once per run and process."""
+    from .cassettes import Cassette, cassette_path, secrets_in
+
+    cassettes = config.stash.setdefault(_cassettes_key, {})
+    if spec_path not in cassettes:
+        environment = config.stash[settings_key].environment
+        cassettes[spec_path] = Cassette(
+            cassette_path(spec_path), secrets_in(environment)
+        )
+    return cassettes[spec_path]
 
 
 def _provider(config: pytest.Config, model: str) -> Provider:

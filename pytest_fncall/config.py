@@ -7,11 +7,18 @@ from typing import TypeVar
 
 import pytest
 
-from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, Settings, split_model
+from .settings import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT_S,
+    RECORD_MODES,
+    Settings,
+    split_model,
+)
 
 N = TypeVar("N", int, float)
 
 settings_key = pytest.StashKey[Settings]()
+
 
 NO_MODEL_REASON = "no model configured (use --fncall-model)"
 
@@ -74,6 +81,21 @@ def add_options(parser: pytest.Parser) -> None:
         default="",
         help="See --fncall-max-retries.",
     )
+    group.addoption(
+        "--fncall-record-mode",
+        dest="fncall_record_mode",
+        default=None,
+        choices=RECORD_MODES,
+        help="Cassettes of model exchanges: off (live), none (replay only), once (record "
+        "what is missing), new (record new answers beside old), all (re-record). "
+        "Default: ini fncall_record_mode, else off.",
+    )
+    parser.addini(
+        "fncall_record_mode",
+        type="string",
+        default="",
+        help="See --fncall-record-mode.",
+    )
 
 
 def settings_from_config(config: pytest.Config) -> Settings:
@@ -96,8 +118,15 @@ def settings_from_config(config: pytest.Config) -> Settings:
     retries = _number(config, "fncall_max_retries", int, DEFAULT_MAX_RETRIES)
     if retries < 0:
         raise pytest.UsageError(f"--fncall-max-retries must be >= 0, got {retries}")
+    record_mode = _option_or_ini(config, "fncall_record_mode") or "off"
+    if record_mode not in RECORD_MODES:
+        raise pytest.UsageError(
+            f"{record_mode!r} is not a valid fncall_record_mode. "
+            f"Valid values: {', '.join(RECORD_MODES)}."
+        )
     return Settings(
         models=tuple(models),
+        record_mode=record_mode,
         rootdir=config.rootpath,
         base_url=_option_or_ini(config, "fncall_base_url") or None,
         timeout_s=timeout,

@@ -58,10 +58,13 @@ def pytest_collect_file(
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    models = config.stash[settings_key].models
-    if not models:
+    settings = config.stash[settings_key]
+    if not settings.models:
         return "fncall: no model configured (fncall items skip; use --fncall-model)"
-    return f"fncall: models={', '.join(models)}"
+    header = f"fncall: models={', '.join(settings.models)}"
+    if settings.record_mode != "off":
+        header += f" record-mode={settings.record_mode}"
+    return header
 
 
 @pytest.hookimpl(trylast=True)

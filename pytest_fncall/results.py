@@ -71,6 +71,8 @@ class ModelTurn:
     finish_reason: str | None = None
     usage: Usage = field(default_factory=Usage)
     latency_s: float | None = None
+    raw: Any = field(default=None, compare=False, repr=False)
+    """The provider's response as received (recorded in cassettes), when there is one."""
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ Single mode: one request, one assistant turn; its calls are recorded, not execut
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from .loader import CaseDefinition
 from .providers import ModelRequest, Provider
-from .results import Failure, ModelTurn, Trajectory
+from .results import Failure, Trajectory
 from .verdict import evaluate
 
 
@@ -30,13 +31,7 @@ async def run_case(case: CaseDefinition, provider: Provider, model: str) -> Traj
     started = time.perf_counter()
     turn = await provider.complete(build_request(case, model))
     if turn.latency_s is None:
-        turn = ModelTurn(
-            turn.text,
-            turn.calls,
-            turn.finish_reason,
-            turn.usage,
-            time.perf_counter() - started,
-        )
+        turn = replace(turn, latency_s=time.perf_counter() - started)
     return Trajectory((turn,))
 
 

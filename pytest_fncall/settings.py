@@ -7,6 +7,7 @@ from pathlib import Path
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_RETRIES = 3
+RECORD_MODES = ("off", "none", "once", "new", "all")
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class Settings:
     base_url: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_retries: int = DEFAULT_MAX_RETRIES
+    record_mode: str = "off"
     environment: dict[str, str] = field(default_factory=dict, repr=False)
     """Environment variables providers read (keys, base URLs); never printed."""
 

@@ -90,7 +90,8 @@ class LoopbackServer:
     Each queued answer is ``(status, body, headers)``; ``body`` may be a dict (sent as
     JSON), bytes, or one of the actions ``"reset"`` (close the connection without an
     answer) and ``("sleep", seconds, answer)``. Requests are recorded as
-    ``(path, headers, json_body)``. With an empty queue the server answers 500.
+    ``(path, headers, json_body)``. With an empty queue the server answers 500. Set
+    ``responder(path, body)`` to answer from the request instead (order-free, for xdist).
     """
 
     def __init__(self) -> None:
@@ -98,6 +99,9 @@ class LoopbackServer:
         import threading
 
         self.answers: list[Any] = []
+        self.responder: Callable[[str, Any], Any] | None = (
+            None  # answers from the request
+        )
         self.requests: list[tuple[str, dict[str, str], Any]] = []
         server = self
 
@@ -115,7 +119,12 @@ class LoopbackServer:
                 except ValueError:
                     body = raw
                 server.requests.append((self.path, dict(self.headers), body))
-                answer = server.answers.pop(0) if server.answers else (500, {}, {})
+                if server.responder is not None:
+                    answer = server.responder(self.path, body)
+                elif server.answers:
+                    answer = server.answers.pop(0)
+                else:
+                    answer = (500, {}, {})
                 self.answer(answer)
 
             do_GET = do_POST

@@ -77,7 +77,8 @@ class AnthropicProvider:
             secrets=[self.key] if self.key else [],
             hint=self._hint,
         )
-        return replace(self.parse(reply.data, names), latency_s=reply.latency_s)
+        turn = self.parse(reply.data, names)
+        return replace(turn, latency_s=reply.latency_s, raw=reply.data)
 
     def body(self, request: ModelRequest, names: ToolNames) -> dict[str, Any]:
         """The request body; settings pass through, less the OpenAI-only ones."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -65,9 +66,7 @@ class OllamaProvider:
         body = self.body(request)
         reply = await post_json(self.name, self.url, body, {}, self.policy, hint=_hint)
         turn = self.parse(reply.data)
-        return ModelTurn(
-            turn.text, turn.calls, turn.finish_reason, turn.usage, reply.latency_s
-        )
+        return replace(turn, latency_s=reply.latency_s, raw=reply.data)
 
     def body(self, request: ModelRequest) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -7,6 +7,7 @@ Base URL (as in the official SDK, it includes ``/v1``): ``--fncall-base-url``, i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -66,9 +67,7 @@ class OpenAIProvider:
             hint=self._hint(body),
         )
         turn = self.parse(reply.data, names)
-        return ModelTurn(
-            turn.text, turn.calls, turn.finish_reason, turn.usage, reply.latency_s
-        )
+        return replace(turn, latency_s=reply.latency_s, raw=reply.data)
 
     def body(self, request: ModelRequest, names: ToolNames) -> dict[str, Any]:
         body = request.to_openai()

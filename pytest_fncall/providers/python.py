@@ -12,6 +12,7 @@ import inspect
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,7 @@ class PythonProvider:
                 f"python/{self.target} raised {type(exc).__name__}: {exc}"
             ) from exc
         turn = parse_openai_reply(reply, f"python/{self.target}")
-        return ModelTurn(
-            turn.text,
-            turn.calls,
-            turn.finish_reason,
-            turn.usage,
-            latency_s=time.perf_counter() - started,
-        )
+        return replace(turn, latency_s=time.perf_counter() - started, raw=reply)
 
 
 def _resolve(target: str, rootdir: Path) -> Callable[[dict[str, Any]], Any]:
