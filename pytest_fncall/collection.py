@@ -12,7 +12,7 @@ import pytest
 
 from .config import NO_MODEL_REASON, registered_marks, settings_key, strict_markers
 from .errors import FncallFailure, ProviderError, SpecError
-from .loader import CaseDefinition, load_spec
+from .loader import CaseDefinition, SnapshotPolicy, load_spec
 from .providers import BUILTIN_PROVIDERS, Provider
 from .report import render_failures
 from .results import Trajectory
@@ -103,6 +103,24 @@ class FncallItem(pytest.Item):
     def runtest(self) -> None:
         assert self.trajectory is not None, "setup did not run"
         failures = judge(self.case, self.trajectory)
+        policy = self.case.snapshot
+        if policy is None and self.config.stash[settings_key].snapshot_all:
+            policy = SnapshotPolicy()
+        if policy is not None:
+            from .snapshot import (
+                check_snapshot,
+                normalise,
+                snapshot_path,
+                update_requested,
+            )
+
+            mismatch = check_snapshot(
+                snapshot_path(self.path, self.name),
+                normalise(self.trajectory, policy),
+                update_requested(self.config),
+            )
+            if mismatch is not None:
+                failures.append(mismatch)
         if failures:
             raise FncallFailure(failures, self.trajectory)
 

@@ -96,6 +96,17 @@ def add_options(parser: pytest.Parser) -> None:
         default="",
         help="See --fncall-record-mode.",
     )
+    group.addoption(
+        "--fncall-snapshot",
+        dest="fncall_snapshot",
+        action="store_true",
+        default=None,
+        help="Snapshot every case's trajectory, not only those with `snapshot: true` "
+        "(syrupy's --snapshot-update writes them). Default: ini fncall_snapshot, else off.",
+    )
+    parser.addini(
+        "fncall_snapshot", type="bool", default=False, help="See --fncall-snapshot."
+    )
 
 
 def settings_from_config(config: pytest.Config) -> Settings:
@@ -127,6 +138,9 @@ def settings_from_config(config: pytest.Config) -> Settings:
     return Settings(
         models=tuple(models),
         record_mode=record_mode,
+        snapshot_all=bool(
+            config.getoption("fncall_snapshot") or config.getini("fncall_snapshot")
+        ),
         rootdir=config.rootpath,
         base_url=_option_or_ini(config, "fncall_base_url") or None,
         timeout_s=timeout,

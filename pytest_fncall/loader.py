@@ -34,6 +34,13 @@ class MarkSpec:
 
 
 @dataclass(frozen=True)
+class SnapshotPolicy:
+    """What a trajectory snapshot pins: calls always, the final text when asked."""
+
+    text: bool = False
+
+
+@dataclass(frozen=True)
 class CaseDefinition:
     """One case, with defaults applied and every reference resolved."""
 
@@ -45,6 +52,7 @@ class CaseDefinition:
     settings: dict[str, Any]
     expectation: Expectation
     marks: tuple[MarkSpec, ...] = ()
+    snapshot: SnapshotPolicy | None = None  # None: the spec does not ask for one
 
 
 @dataclass(frozen=True)
@@ -270,7 +278,18 @@ def _case(
         marks=tuple(
             _mark(raw, index, known_marks) for index, raw in enumerate(case.marks)
         ),
+        snapshot=_snapshot(
+            case.snapshot if case.snapshot is not None else defaults.snapshot
+        ),
     )
+
+
+def _snapshot(choice: spec.Snapshot | None) -> SnapshotPolicy | None:
+    if choice is None or choice is False:
+        return None
+    if choice is True:
+        return SnapshotPolicy()
+    return SnapshotPolicy(text=choice.text)
 
 
 def _offered(selection: spec.ToolSelection | None, declared: list[str]) -> list[str]:

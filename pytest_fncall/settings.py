@@ -18,6 +18,7 @@ class Settings:
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_retries: int = DEFAULT_MAX_RETRIES
     record_mode: str = "off"
+    snapshot_all: bool = False
     environment: dict[str, str] = field(default_factory=dict, repr=False)
     """Environment variables providers read (keys, base URLs); never printed."""
 

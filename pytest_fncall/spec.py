@@ -37,7 +37,6 @@ NOT_YET_SUPPORTED = {
     "repeat": "repeated trials",
     "perturb": "perturbations",
     "params": "parametrised cases",
-    "snapshot": "snapshots",
 }
 
 
@@ -135,7 +134,17 @@ class NamedToolChoice(SpecModel):
 ToolChoice = Literal["auto", "required", "none"] | NamedToolChoice
 
 
+class SnapshotOptions(SpecModel):
+    text: bool = Field(default=False, description="Also pin the reply's final text.")
+
+
+Snapshot = bool | SnapshotOptions
+
+
 class Defaults(SpecModel):
+    snapshot: Snapshot | None = Field(
+        default=None, description="Pin every case's trajectory in __snapshots__/."
+    )
     system: str | None = None
     tool_choice: ToolChoice | None = None
     settings: dict[str, Any] | None = Field(
@@ -251,6 +260,9 @@ class Case(SpecModel):
     settings: dict[str, Any] | None = None
     tools: ToolSelection | None = None
     marks: list[Mark] = Field(default_factory=list)
+    snapshot: Snapshot | None = Field(
+        default=None, description="Pin the trajectory in __snapshots__/ (syrupy)."
+    )
     expect: Expect = Field(default_factory=Expect)
 
     @model_validator(mode="after")
