@@ -14,8 +14,9 @@ from .config import NO_MODEL_REASON, registered_marks, settings_key, strict_mark
 from .errors import FncallFailure, ProviderError, SpecError
 from .loader import CaseDefinition, SnapshotPolicy, load_spec
 from .providers import BUILTIN_PROVIDERS, Provider
+from .records import case_record
 from .report import render_failures
-from .results import Trajectory
+from .results import Failure, Trajectory
 from .runner import judge, run_case
 from .settings import split_model
 
@@ -70,6 +71,7 @@ class FncallItem(pytest.Item):
         self.case = case
         self.model = model
         self.trajectory: Trajectory | None = None
+        self.failures: list[Failure] = []
 
     def setup(self) -> None:
         assert self.model is not None, "items without a model carry a skip mark"
@@ -121,6 +123,7 @@ class FncallItem(pytest.Item):
             )
             if mismatch is not None:
                 failures.append(mismatch)
+        self.failures = failures
         if failures:
             raise FncallFailure(failures, self.trajectory)
 
@@ -140,6 +143,31 @@ class FncallItem(pytest.Item):
         if not self.config.getoption("fulltrace"):
             excinfo.traceback = excinfo.traceback.cut(path=inspect.getfile(type(self)))
         return super().repr_failure(excinfo, style=style)
+
+    def record(self, report: pytest.TestReport) -> dict[str, Any]:
+        """This item's record for reports, given its report of the last phase it ran."""
+        outcome: str = report.outcome
+        if report.when == "setup" and report.failed:
+            outcome = "error"
+        error = None
+        if outcome == "error":
+            error = str(report.longrepr) if report.longrepr else None
+        trajectories = []
+        if self.trajectory is not None and report.when == "call":
+            trajectories.append((self.trajectory, not self.failures))
+        return case_record(
+            nodeid=self.nodeid,
+            file=self.path.relative_to(self.config.rootpath).as_posix()
+            if self.path.is_relative_to(self.config.rootpath)
+            else str(self.path),
+            case=self.case.id,
+            model=self.model,
+            outcome=outcome,
+            failures=self.failures,
+            trajectories=trajectories,
+            xfail=getattr(report, "wasxfail", None),
+            error=error,
+        )
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, self.case.line - 1, f"fncall: {self.name}"

@@ -6,6 +6,8 @@ when a ``*.fncall.yaml`` file is collected, never merely because the plugin is i
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +67,22 @@ def pytest_report_header(config: pytest.Config) -> str:
     if settings.record_mode != "off":
         header += f" record-mode={settings.record_mode}"
     return header
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    # Only fncall items get a record; pytest_fncall.collection is loaded iff there are some.
+    collection = sys.modules.get("pytest_fncall.collection")
+    if collection is None or not isinstance(item, collection.FncallItem):
+        return report
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        from .records import RECORD_ATTRIBUTE
+
+        setattr(report, RECORD_ATTRIBUTE, item.record(report))
+    return report
 
 
 @pytest.hookimpl(trylast=True)
