@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
+import concurrent.futures
 import inspect
 from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from .config import NO_MODEL_REASON, registered_marks, settings_key, strict_markers
 from .errors import FncallFailure, ProviderError, SpecError
 from .loader import CaseDefinition, SnapshotPolicy, load_spec
-from .providers import BUILTIN_PROVIDERS, Provider
 from .records import case_record
+from .reliability import RepeatPlan, reliability_summary, unreliable
 from .report import render_failures
-from .results import Failure, Trajectory
-from .runner import judge, run_case
+from .resources import item_provider, scheduler_for
+from .results import Failure
+from .runner import Trial, run_trials, valid_trials
 from .settings import split_model
-
-if TYPE_CHECKING:
-    from .cassettes import Cassette
-
-_providers_key = pytest.StashKey[dict[str, Provider]]()
-_cassettes_key = pytest.StashKey[dict[Path, "Cassette"]]()
 
 
 class FncallFile(pytest.File):
@@ -60,9 +55,10 @@ class FncallFile(pytest.File):
 
 
 class FncallItem(pytest.Item):
-    """One case against one model. The model is asked in setup, so that a provider
-    failure is a test error; the checks run in the call phase, so that a wrong
-    behaviour is a test failure."""
+    """One case against one model. Its model run starts ahead (the scheduler runs it
+    while earlier items are checked); setup waits for it, so that a provider failure is
+    a test error; the checks run in the call phase, so that a wrong behaviour is a test
+    failure."""
 
     def __init__(
         self, *, case: CaseDefinition, model: str | None, **kwargs: Any
@@ -70,41 +66,89 @@ class FncallItem(pytest.Item):
         super().__init__(**kwargs)
         self.case = case
         self.model = model
-        self.trajectory: Trajectory | None = None
+        self.trials: list[Trial] = []
+        self.trial_failures: list[list[Failure]] = []
         self.failures: list[Failure] = []
+        self._run: concurrent.futures.Future[list[Trial]] | None = None
+
+    @property
+    def plan(self) -> RepeatPlan:
+        repeat = self.config.stash[settings_key].repeat
+        return replace(self.case.repeat, n=repeat) if repeat else self.case.repeat
+
+    def start(self) -> None:
+        """Start this item's model run on the scheduler, if it is not running yet."""
+        if self._run is not None or self.model is None:
+            return
+        model = self.model
+        plan = self.plan
+        try:
+            if plan.pass_hat_k and plan.pass_hat_k[0] > plan.n:
+                raise ProviderError(
+                    f"--fncall-repeat {plan.n} is fewer trials than pass_hat_k.k "
+                    f"({plan.pass_hat_k[0]}) of case {self.case.id!r}"
+                )
+            provider = item_provider(self.config, self.path, self.case.id, model)
+        except ProviderError as exc:
+            self._run = concurrent.futures.Future()
+            self._run.set_exception(exc)
+            return
+        _, model_name = split_model(model)
+        self._run = scheduler_for(self.config).submit(
+            lambda: run_trials(self.case, provider, model_name, plan)
+        )
 
     def setup(self) -> None:
         assert self.model is not None, "items without a model carry a skip mark"
-        _, model_name = split_model(self.model)
+        self.start()
+        assert self._run is not None
+        problem = None
         try:
-            provider = self._provider()
-            self.trajectory = asyncio.run(run_case(self.case, provider, model_name))
+            self.trials = self._run.result()
         except ProviderError as exc:
             problem = str(exc)
         else:
-            return
-        # Outside the except block, so the report shows no chained exception.
-        pytest.fail(f"fncall: provider error ({self.model}): {problem}", pytrace=False)
-
-    def _provider(self) -> Provider:
-        assert self.model is not None
-        model, config = self.model, self.config
-        mode = config.stash[settings_key].record_mode
-        if mode == "off":
-            return _provider(config, model)
-        from .cassettes import RecordingProvider
-
-        return RecordingProvider(
-            _cassette(config, self.path),
-            mode,
-            self.case.id,
-            model,
-            make_live=lambda: _provider(config, model),
-        )
+            valid = valid_trials(self.trials)
+            if len(valid) < self.plan.min_valid_trials:
+                errors = [trial.error for trial in self.trials if trial.error]
+                problem = (
+                    errors[0]
+                    if len(errors) == 1
+                    else (
+                        f"{len(errors)} of {len(self.trials)} trials ended in provider "
+                        f"errors, too few remain; first: {errors[0]}"
+                    )
+                )
+        if problem is not None:
+            # Outside any except block, so the report shows no chained exception.
+            pytest.fail(
+                f"fncall: provider error ({self.model}): {problem}", pytrace=False
+            )
 
     def runtest(self) -> None:
-        assert self.trajectory is not None, "setup did not run"
-        failures = judge(self.case, self.trajectory)
+        valid = valid_trials(self.trials)
+        assert valid, "setup did not run"
+        self.trial_failures = [self._trial_failures(trial) for trial in valid]
+        plan = self.plan
+        if plan.n == 1:
+            self.failures = self.trial_failures[0]
+            if self.failures:
+                raise FncallFailure(self.failures, valid[0].ran)
+            return
+        errors = len(self.trials) - len(valid)
+        verdict = unreliable(plan, self.trial_failures, skipped=errors)
+        self.failures = [verdict] if verdict else []
+        if verdict is not None:
+            first_failed = next(
+                trial
+                for trial, failures in zip(valid, self.trial_failures, strict=True)
+                if failures
+            )
+            raise FncallFailure(self.failures, first_failed.ran)
+
+    def _trial_failures(self, trial: Trial) -> list[Failure]:
+        """The trial's checks, plus its snapshot comparison when the case asks for one."""
+        failures = list(trial.failures)
         policy = self.case.snapshot
         if policy is None and self.config.stash[settings_key].snapshot_all:
             policy = SnapshotPolicy()
@@ -118,14 +162,12 @@ class FncallItem(pytest.Item):
 
             mismatch = check_snapshot(
                 snapshot_path(self.path, self.name),
-                normalise(self.trajectory, policy),
+                normalise(trial.ran, policy),
                 update_requested(self.config),
             )
             if mismatch is not None:
                 failures.append(mismatch)
-        self.failures = failures
-        if failures:
-            raise FncallFailure(failures, self.trajectory)
+        return failures
 
     def repr_failure(
         self,
@@ -153,8 +195,16 @@ class FncallItem(pytest.Item):
         if outcome == "error":
             error = str(report.longrepr) if report.longrepr else None
         trajectories = []
-        if self.trajectory is not None and report.when == "call":
-            trajectories.append((self.trajectory, not self.failures))
+        reliability = None
+        if report.when == "call" and self.trial_failures:
+            valid = valid_trials(self.trials)
+            trajectories = [
+                (trial.trajectory, not failures)
+                for trial, failures in zip(valid, self.trial_failures, strict=True)
+                if trial.trajectory is not None
+            ]
+            if self.plan.n > 1:
+                reliability = reliability_summary([not f for f in self.trial_failures])
         return case_record(
             nodeid=self.nodeid,
             file=self.path.relative_to(self.config.rootpath).as_posix()
@@ -167,42 +217,8 @@ class FncallItem(pytest.Item):
             trajectories=trajectories,
             xfail=getattr(report, "wasxfail", None),
             error=error,
+            reliability=reliability,
         )
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, self.case.line - 1, f"fncall: {self.name}"
-
-
-def _cassette(config: pytest.Config, spec_path: Path) -> Cassette:
-    """The cassette of a spec file, loaded once per run and process."""
-    from .cassettes import Cassette, cassette_path, secrets_in
-
-    cassettes = config.stash.setdefault(_cassettes_key, {})
-    if spec_path not in cassettes:
-        environment = config.stash[settings_key].environment
-        cassettes[spec_path] = Cassette(
-            cassette_path(spec_path), secrets_in(environment)
-        )
-    return cassettes[spec_path]
-
-
-def _provider(config: pytest.Config, model: str) -> Provider:
-    """The provider for ``model``, made once per run through the hook."""
-    cache = config.stash.setdefault(_providers_key, {})
-    if model not in cache:
-        name, model_name = split_model(model)
-        provider = config.hook.pytest_fncall_make_provider(
-            name=name, model=model_name, settings=config.stash[settings_key]
-        )
-        if provider is None:
-            raise ProviderError(
-                f"no provider named {name!r} (built in: {', '.join(BUILTIN_PROVIDERS)}; "
-                "plugins add providers with the pytest_fncall_make_provider hook)"
-            )
-        if not isinstance(provider, Provider):
-            raise ProviderError(
-                f"pytest_fncall_make_provider returned {type(provider).__name__} for "
-                f"{model!r}, which has no `async def complete(request)`"
-            )
-        cache[model] = provider
-    return cache[model]

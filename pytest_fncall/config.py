@@ -8,6 +8,7 @@ from typing import TypeVar
 import pytest
 
 from .settings import (
+    DEFAULT_CONCURRENCY,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT_S,
     RECORD_MODES,
@@ -107,6 +108,31 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(
         "fncall_snapshot", type="bool", default=False, help="See --fncall-snapshot."
     )
+    group.addoption(
+        "--fncall-concurrency",
+        dest="fncall_concurrency",
+        default=None,
+        metavar="N",
+        help="Model requests in flight across the run. Default: ini fncall_concurrency, "
+        f"else {DEFAULT_CONCURRENCY}.",
+    )
+    parser.addini(
+        "fncall_concurrency",
+        type="string",
+        default="",
+        help="See --fncall-concurrency.",
+    )
+    group.addoption(
+        "--fncall-repeat",
+        dest="fncall_repeat",
+        default=None,
+        metavar="N",
+        help="Trials per case, overriding `repeat` in the specs (their thresholds stay). "
+        "Default: ini fncall_repeat, else each spec's own.",
+    )
+    parser.addini(
+        "fncall_repeat", type="string", default="", help="See --fncall-repeat."
+    )
 
 
 def settings_from_config(config: pytest.Config) -> Settings:
@@ -129,6 +155,12 @@ def settings_from_config(config: pytest.Config) -> Settings:
     retries = _number(config, "fncall_max_retries", int, DEFAULT_MAX_RETRIES)
     if retries < 0:
         raise pytest.UsageError(f"--fncall-max-retries must be >= 0, got {retries}")
+    concurrency = _number(config, "fncall_concurrency", int, DEFAULT_CONCURRENCY)
+    if concurrency < 1:
+        raise pytest.UsageError(f"--fncall-concurrency must be >= 1, got {concurrency}")
+    repeat = _number(config, "fncall_repeat", int, 0) or None
+    if repeat is not None and repeat < 1:
+        raise pytest.UsageError(f"--fncall-repeat must be >= 1, got {repeat}")
     record_mode = _option_or_ini(config, "fncall_record_mode") or "off"
     if record_mode not in RECORD_MODES:
         raise pytest.UsageError(
@@ -138,6 +170,8 @@ def settings_from_config(config: pytest.Config) -> Settings:
     return Settings(
         models=tuple(models),
         record_mode=record_mode,
+        concurrency=concurrency,
+        repeat=repeat,
         snapshot_all=bool(
             config.getoption("fncall_snapshot") or config.getini("fncall_snapshot")
         ),

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from . import spec
 from .errors import SpecError, SpecProblem
 from .expectations import Expectation, ExpectationError, compile_expectation
+from .reliability import RepeatPlan
 from .results import Tool
 from .tool_sources import EMPTY_PARAMETERS, ToolSourceError, tools_from_file
 from .validation import schema_problem
@@ -53,6 +54,7 @@ class CaseDefinition:
     expectation: Expectation
     marks: tuple[MarkSpec, ...] = ()
     snapshot: SnapshotPolicy | None = None  # None: the spec does not ask for one
+    repeat: RepeatPlan = field(default_factory=RepeatPlan)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,15 @@ class LoadedSpec:
 
 
 _SKIP_REASON_MARKS = {"skip", "xfail"}
+# When a union (e.g. `repeat: 5 | {n: 5, ...}`) is given a mapping, its scalar members'
+# complaints ("Input should be a valid integer") only hide the mapping member's message.
+_SCALAR_TYPE_ERRORS = {
+    "int_type",
+    "float_type",
+    "bool_type",
+    "string_type",
+    "literal_error",
+}
 
 
 def load_spec(path: Path, known_marks: Collection[str] | None = None) -> LoadedSpec:
@@ -140,6 +151,7 @@ def _pydantic_problems(
     path: Path, document: YamlDocument, error: ValidationError
 ) -> list[SpecProblem]:
     by_location: dict[KeyPath, list[str]] = {}
+    mappings_refused: set[KeyPath] = set()  # a union member refused a mapping: noise
     for item in error.errors(include_url=False):
         loc = item["loc"]
         if item["type"] in ("unknown_key", "not_supported"):
@@ -150,9 +162,16 @@ def _pydantic_problems(
             message = (
                 f"{item['input']!r} may hold only letters, digits, '_', '.' and '-'"
             )
+        if item["type"] in _SCALAR_TYPE_ERRORS and isinstance(item["input"], dict):
+            mappings_refused.add(location)
+            by_location.setdefault(location, [])
+            continue
         messages = by_location.setdefault(location, [])
         if message not in messages:
             messages.append(message)
+    for location in mappings_refused:
+        if not by_location[location]:
+            by_location[location].append("this mapping is not allowed here")
     # A union reports each member's complaint; keep the most specific ones.
     specific = [
         location
@@ -281,6 +300,22 @@ def _case(
         snapshot=_snapshot(
             case.snapshot if case.snapshot is not None else defaults.snapshot
         ),
+        repeat=_repeat(case.repeat if case.repeat is not None else defaults.repeat),
+    )
+
+
+def _repeat(choice: spec.Repeat | None) -> RepeatPlan:
+    if choice is None:
+        return RepeatPlan()
+    if isinstance(choice, int):
+        return RepeatPlan(n=choice)
+    hat = choice.pass_hat_k
+    return RepeatPlan(
+        n=choice.n,
+        min_pass_rate=choice.min_pass_rate,
+        max_failures=choice.max_failures,
+        pass_hat_k=(hat.k, hat.min) if hat else None,
+        early_stop=choice.early_stop,
     )
 
 

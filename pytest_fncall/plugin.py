@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -44,7 +44,55 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[settings_key] = settings_from_config(config)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start every selected case's model run now, so that the runs overlap."""
+    collection = sys.modules.get("pytest_fncall.collection")
+    if collection is None or hasattr(session.config, "workerinput"):
+        return  # no fncall items; or an xdist worker, which starts runs as items arrive
+    for item in session.items:
+        if isinstance(item, collection.FncallItem) and not _skipped(item):
+            item.start()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """On an xdist worker, start the runs of this item and of those queued behind it."""
+    collection = sys.modules.get("pytest_fncall.collection")
+    if collection is None or not hasattr(item.config, "workerinput"):
+        return
+    for upcoming in (item, *_queued_on_this_worker(item.session)):
+        if isinstance(upcoming, collection.FncallItem) and not _skipped(upcoming):
+            upcoming.start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if "pytest_fncall.resources" in sys.modules:
+        from .resources import close
+
+        close(session.config)
+
+
+def _skipped(item: pytest.Item) -> bool:
+    """Items that will surely not run need no model run (skip marks; skipif is lazy)."""
+    return any(item.iter_markers("skip")) or any(item.iter_markers("skipif"))
+
+
+def _queued_on_this_worker(session: pytest.Session) -> list[pytest.Item]:
+    """Best effort: the items pytest-xdist has already sent to this worker."""
+    for plugin in session.config.pluginmanager.get_plugins():
+        queue: Any = getattr(plugin, "torun", None)
+        if type(plugin).__name__ == "WorkerInteractor" and hasattr(queue, "lock"):
+            with queue.lock() as pending:
+                indices = [i for i in pending if isinstance(i, int)]
+            return [session.items[i] for i in indices if i < len(session.items)]
+    return []
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if "pytest_fncall.resources" in sys.modules:
+        from .resources import close
+
+        close(config)
     if settings_key in config.stash:
         del config.stash[settings_key]
 

@@ -8,7 +8,8 @@ Shape (DESIGN §5, extra fields welcome)::
      "xfail": reason | None, "failures": [{"code", "message", "details"}],
      "trials": [{"passed", "steps": [{"text", "calls": [{"name", "arguments",
                  "raw_arguments", "result"}]}]}],
-     "usage": {"input_tokens", "output_tokens"}, "latency_s", "error": message | None}
+     "usage": {"input_tokens", "output_tokens"}, "latency_s", "error": message | None,
+     "reliability": {"n", "c", "pass_hat_k": {"1": ...}, "pass_at_k": {...}} | None}
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def case_record(
     trajectories: Sequence[tuple[Trajectory, bool]],
     xfail: str | None = None,
     error: str | None = None,
+    reliability: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The record of one item once its outcome is known."""
     input_tokens = output_tokens = 0
@@ -89,4 +91,5 @@ def case_record(
         },
         "latency_s": round(latency, 4) if timed else None,
         "error": error,
+        "reliability": reliability,
     }

@@ -1,17 +1,44 @@
 """Run one case against one model and judge it; knows nothing of pytest.
 
 Single mode: one request, one assistant turn; its calls are recorded, not executed.
+Repeated trials run concurrently (the request limiter of the run bounds them).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
+from .errors import ProviderError
 from .loader import CaseDefinition
 from .providers import ModelRequest, Provider
+from .reliability import RepeatPlan
 from .results import Failure, Trajectory
 from .verdict import evaluate
+
+Judge = Callable[[CaseDefinition, Trajectory], list[Failure]]
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One trial: its trajectory and failures, or the provider error that ended it."""
+
+    trajectory: Trajectory | None
+    failures: tuple[Failure, ...] = ()
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.failures
+
+    @property
+    def ran(self) -> Trajectory:
+        """The trajectory of a trial that ran (not one that ended in a provider error)."""
+        if self.trajectory is None:
+            raise ValueError(f"the trial ended in a provider error: {self.error}")
+        return self.trajectory
 
 
 def build_request(case: CaseDefinition, model: str, step: int = 0) -> ModelRequest:
@@ -38,3 +65,59 @@ async def run_case(case: CaseDefinition, provider: Provider, model: str) -> Traj
 def judge(case: CaseDefinition, trajectory: Trajectory) -> list[Failure]:
     """Every failed check of the trajectory (empty when the case passes)."""
     return evaluate(case.expectation, trajectory, case.tools)
+
+
+async def run_trials(
+    case: CaseDefinition,
+    provider: Provider,
+    model: str,
+    plan: RepeatPlan,
+    judge_trial: Judge = judge,
+) -> list[Trial]:
+    """Run ``plan.n`` independent trials; with several, a trial whose provider fails (after
+    the provider's own retries) is tried once more, and excluded if it fails again.
+
+    With ``plan.early_stop``, trials not yet finished are cancelled once the verdict
+    cannot change. Results come back in the order the trials were started.
+    """
+
+    attempts = 1 if plan.n == 1 else 2
+
+    async def one_trial() -> Trial:
+        error = ""
+        for _ in range(attempts):
+            try:
+                trajectory = await run_case(case, provider, model)
+            except ProviderError as exc:
+                error = str(exc)
+                continue
+            return Trial(trajectory, tuple(judge_trial(case, trajectory)))
+        return Trial(None, error=error)
+
+    if plan.n == 1:
+        return [await one_trial()]  # its provider error makes the item an error
+    tasks = [asyncio.ensure_future(one_trial()) for _ in range(plan.n)]
+    if not plan.early_stop:
+        return list(await asyncio.gather(*tasks))
+    passed = failed = 0
+    try:
+        for finished in asyncio.as_completed(tasks):
+            trial = await finished
+            if trial.error is None:
+                passed += trial.passed
+                failed += not trial.passed
+            if plan.decided(passed, failed):
+                break
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return [
+        task.result()
+        for task in tasks
+        if task.done() and not task.cancelled() and task.exception() is None
+    ]
+
+
+def valid_trials(trials: Sequence[Trial]) -> list[Trial]:
+    return [trial for trial in trials if trial.error is None]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_RETRIES = 3
+DEFAULT_CONCURRENCY = 8
 RECORD_MODES = ("off", "none", "once", "new", "all")
 
 
@@ -19,6 +20,8 @@ class Settings:
     max_retries: int = DEFAULT_MAX_RETRIES
     record_mode: str = "off"
     snapshot_all: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+    repeat: int | None = None  # --fncall-repeat: trials per case, overriding the specs
     environment: dict[str, str] = field(default_factory=dict, repr=False)
     """Environment variables providers read (keys, base URLs); never printed."""
 

@@ -34,7 +34,6 @@ NOT_YET_SUPPORTED = {
     "reply": "loop mode",
     "state": "loop mode",
     "recover": "loop mode",
-    "repeat": "repeated trials",
     "perturb": "perturbations",
     "params": "parametrised cases",
 }
@@ -134,6 +133,39 @@ class NamedToolChoice(SpecModel):
 ToolChoice = Literal["auto", "required", "none"] | NamedToolChoice
 
 
+class PassHatK(SpecModel):
+    k: int = Field(ge=1, description="Trials that must all pass, in the pass^k sense.")
+    min: float = Field(ge=0, le=1, description="Lowest acceptable pass^k.")
+
+
+class RepeatOptions(SpecModel):
+    """Trials per case and the threshold the passing share must meet (at most one)."""
+
+    n: int = Field(ge=1, le=1000)
+    min_pass_rate: float | None = Field(default=None, ge=0, le=1)
+    max_failures: int | None = Field(default=None, ge=0)
+    pass_hat_k: PassHatK | None = None
+    early_stop: bool = Field(
+        default=False, description="Stop starting trials once the verdict is certain."
+    )
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> RepeatOptions:
+        given = [
+            name
+            for name in ("min_pass_rate", "max_failures", "pass_hat_k")
+            if getattr(self, name) is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(f"give one threshold, not {' and '.join(given)}")
+        if self.pass_hat_k is not None and self.pass_hat_k.k > self.n:
+            raise ValueError(f"pass_hat_k.k ({self.pass_hat_k.k}) exceeds n ({self.n})")
+        return self
+
+
+Repeat = Annotated[int, Field(ge=1, le=1000)] | RepeatOptions
+
+
 class SnapshotOptions(SpecModel):
     text: bool = Field(default=False, description="Also pin the reply's final text.")
 
@@ -142,6 +174,7 @@ Snapshot = bool | SnapshotOptions
 
 
 class Defaults(SpecModel):
+    repeat: Repeat | None = Field(default=None, description="Trials per case (pass^k).")
     snapshot: Snapshot | None = Field(
         default=None, description="Pin every case's trajectory in __snapshots__/."
     )
@@ -260,6 +293,7 @@ class Case(SpecModel):
     settings: dict[str, Any] | None = None
     tools: ToolSelection | None = None
     marks: list[Mark] = Field(default_factory=list)
+    repeat: Repeat | None = Field(default=None, description="Trials (N or options).")
     snapshot: Snapshot | None = Field(
         default=None, description="Pin the trajectory in __snapshots__/ (syrupy)."
     )

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Any
 import httpx
 
 from ..errors import ProviderError
+from .limiter import current_limiter
 
 MAX_BACKOFF_S = 30.0
 MAX_RETRY_AFTER_S = 120.0
@@ -64,11 +67,14 @@ async def post_json(
     attempts = 0
     started = time.perf_counter()
     async with httpx.AsyncClient(
-        transport=policy.transport, timeout=policy.timeout_s, follow_redirects=True
+        transport=policy.transport,
+        timeout=policy.timeout_s,
+        follow_redirects=True,
+        verify=_ssl_context(),
     ) as client:
         while True:
             attempts += 1
-            outcome = await _attempt(client, provider, url, body, headers)
+            outcome = await _limited_attempt(client, provider, url, body, headers)
             if not isinstance(outcome, _Failed):
                 latency = time.perf_counter() - started
                 return HttpReply(outcome.status, outcome.data, latency, attempts)
@@ -83,6 +89,9 @@ async def post_json(
             delay = (
                 outcome.wait if outcome.wait is not None else _backoff(policy, attempts)
             )
+            limiter = current_limiter.get()
+            if limiter is not None:
+                limiter.note_retry()
             await policy.sleep(delay)
 
 
@@ -92,6 +101,30 @@ class _Failed:
     retryable: bool
     status: int | None = None
     wait: float | None = None  # what the server asked for (Retry-After)
+
+
+async def _limited_attempt(
+    client: httpx.AsyncClient,
+    provider: str,
+    url: str,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+) -> HttpReply | _Failed:
+    """One attempt inside the run's request budget (see :mod:`.limiter`)."""
+    limiter = current_limiter.get()
+    if limiter is None:
+        return await _attempt(client, provider, url, body, headers)
+    await limiter.acquire()
+    outcome: HttpReply | _Failed | None = None
+    try:
+        outcome = await _attempt(client, provider, url, body, headers)
+        return outcome
+    finally:
+        failed = outcome if isinstance(outcome, _Failed) else None
+        await limiter.release(
+            throttled=failed is not None and failed.status == 429,
+            wait_s=failed.wait if failed is not None else None,
+        )
 
 
 async def _attempt(
@@ -124,6 +157,12 @@ async def _attempt(
     text = f"{provider}: HTTP {status} {response.reason_phrase}: {message}"
     retryable = status >= 500 or (status == 429 and not _quota_exhausted(message))
     return _Failed(text, retryable, status, _retry_after(response))
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for the run: building one per client costs ~25 ms (certificates)."""
+    return httpx.create_ssl_context()
 
 
 def provider_message(response: httpx.Response) -> str:

@@ -139,9 +139,15 @@ def test_spec_runs_through_each_wire_format(
     if key_variable:
         monkeypatch.setenv(key_variable, canary)
     make_spec(body=SPEC)
-    for case in ("single", "parallel", "text"):
-        text = "Why did the cloud cry?" if case == "text" else None
-        loopback_server.queue((200, build(CALLS[case], text), {}))
+
+    def answer(path, body):  # runs overlap: answer by the prompt, not by arrival order
+        prompt = str(body["messages"][-1]["content"])
+        case = {"Paris": "single", "Osaka": "parallel", "joke": "text"}
+        (name,) = [name for word, name in case.items() if word in prompt]
+        text = "Why did the cloud cry?" if name == "text" else None
+        return 200, build(CALLS[name], text), {}
+
+    loopback_server.responder = answer
     result = run_pytest(
         f"--fncall-model={provider}/test-model",
         f"--fncall-base-url={loopback_server.url}{suffix}",
@@ -173,11 +179,16 @@ def test_provider_errors_end_as_clean_errors_without_the_key(
     canary = "sk-CANARY-integration-123456789"
     monkeypatch.setenv("OPENAI_API_KEY", canary)
     make_spec(body=SPEC)
-    loopback_server.queue(
-        (401, {"error": {"message": f"bad key {canary}"}}, {}),
-        (200, b"not json", {}),
-        "reset",
-    )
+
+    def answer(path, body):  # runs overlap: answer by the prompt, not by arrival order
+        prompt = body["messages"][-1]["content"]
+        if "Paris" in prompt:
+            return 401, {"error": {"message": f"bad key {canary}"}}, {}
+        if "Osaka" in prompt:
+            return 200, b"not json", {}
+        return "reset"
+
+    loopback_server.responder = answer
     result = run_pytest(
         "--fncall-model=openai/m",
         f"--fncall-base-url={loopback_server.url}/v1",
