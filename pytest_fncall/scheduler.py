@@ -16,6 +16,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from .providers.http import ClientPool, current_client_pool
 from .providers.limiter import RequestLimiter, current_limiter
 
 T = TypeVar("T")
@@ -25,6 +26,7 @@ _CLOSE_TIMEOUT_S = 10.0
 class Scheduler:
     def __init__(self, concurrency: int) -> None:
         self.limiter = RequestLimiter(concurrency)
+        self.clients = ClientPool(concurrency)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="pytest-fncall-scheduler", daemon=True
@@ -39,6 +41,7 @@ class Scheduler:
 
         async def limited() -> T:
             current_limiter.set(self.limiter)  # this task's own context
+            current_client_pool.set(self.clients)
             return await start()
 
         return asyncio.run_coroutine_threadsafe(limited(), self._loop)
@@ -65,4 +68,5 @@ class Scheduler:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.clients.aclose()
         await self._loop.shutdown_default_executor()  # sync `python` providers' threads

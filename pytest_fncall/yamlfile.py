@@ -42,7 +42,11 @@ class YamlDocument:
         return None
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (about 10x faster on big specs), the same marks.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     pass
 
 

@@ -10,6 +10,7 @@ long as ``Retry-After`` / ``retry-after-ms`` asks. Everything else ends in a
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import functools
 import json
@@ -64,35 +65,86 @@ async def post_json(
 
     ``hint(status, message)`` may add advice to the final error (a known server quirk).
     """
-    attempts = 0
-    started = time.perf_counter()
-    async with httpx.AsyncClient(
+    pool = current_client_pool.get()
+    if pool is not None:
+        client = pool.client(policy)
+        return await _send(client, provider, url, body, headers, policy, secrets, hint)
+    async with _new_client(policy) as client:
+        return await _send(client, provider, url, body, headers, policy, secrets, hint)
+
+
+class ClientPool:
+    """Long-lived clients, so requests of one run reuse their connections (keep-alive).
+
+    The scheduler makes one for its event loop and closes it when the run ends; without
+    one (a direct call), each request gets a client of its own.
+    """
+
+    def __init__(self, connections: int = 20) -> None:
+        self._connections = connections
+        self._clients: dict[tuple[int, float], httpx.AsyncClient] = {}
+
+    def client(self, policy: HttpPolicy) -> httpx.AsyncClient:
+        key = (id(policy.transport), policy.timeout_s)
+        if key not in self._clients:
+            self._clients[key] = _new_client(policy, self._connections)
+        return self._clients[key]
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+
+current_client_pool: contextvars.ContextVar[ClientPool | None] = contextvars.ContextVar(
+    "fncall_client_pool", default=None
+)
+
+
+def _new_client(policy: HttpPolicy, connections: int = 20) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
         transport=policy.transport,
         timeout=policy.timeout_s,
         follow_redirects=True,
         verify=_ssl_context(),
-    ) as client:
-        while True:
-            attempts += 1
-            outcome = await _limited_attempt(client, provider, url, body, headers)
-            if not isinstance(outcome, _Failed):
-                latency = time.perf_counter() - started
-                return HttpReply(outcome.status, outcome.data, latency, attempts)
-            if not outcome.retryable or attempts > policy.max_retries:
-                text = outcome.message
-                if attempts > 1:
-                    text += f" (after {attempts} attempts)"
-                advice = hint(outcome.status, text) if hint and outcome.status else None
-                if advice:
-                    text += f"; {advice}"
-                raise ProviderError(scrub(text, secrets))
-            delay = (
-                outcome.wait if outcome.wait is not None else _backoff(policy, attempts)
-            )
-            limiter = current_limiter.get()
-            if limiter is not None:
-                limiter.note_retry()
-            await policy.sleep(delay)
+        limits=httpx.Limits(
+            max_connections=None, max_keepalive_connections=max(20, connections)
+        ),
+    )
+
+
+async def _send(
+    client: httpx.AsyncClient,
+    provider: str,
+    url: str,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    policy: HttpPolicy,
+    secrets: Sequence[str],
+    hint: Callable[[int, str], str | None] | None,
+) -> HttpReply:
+    """Attempts, with back-off between them, until an answer or a final failure."""
+    attempts = 0
+    started = time.perf_counter()
+    while True:
+        attempts += 1
+        outcome = await _limited_attempt(client, provider, url, body, headers)
+        if not isinstance(outcome, _Failed):
+            latency = time.perf_counter() - started
+            return HttpReply(outcome.status, outcome.data, latency, attempts)
+        if not outcome.retryable or attempts > policy.max_retries:
+            text = outcome.message
+            if attempts > 1:
+                text += f" (after {attempts} attempts)"
+            advice = hint(outcome.status, text) if hint and outcome.status else None
+            if advice:
+                text += f"; {advice}"
+            raise ProviderError(scrub(text, secrets))
+        delay = outcome.wait if outcome.wait is not None else _backoff(policy, attempts)
+        limiter = current_limiter.get()
+        if limiter is not None:
+            limiter.note_retry()
+        await policy.sleep(delay)
 
 
 @dataclass(frozen=True)

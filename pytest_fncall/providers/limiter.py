@@ -70,7 +70,7 @@ class RequestLimiter:
                     self._paused_until = max(self._paused_until, loop.time() + wait_s)
             else:
                 self.window = min(float(self.limit), self.window + 1 / self.window)
-            condition.notify_all()
+            condition.notify(max(0, self.allowed - self.stats.in_flight))
 
     def note_retry(self) -> None:
         self.stats.retried += 1

@@ -740,7 +740,7 @@ def test_deep_nesting_is_a_spec_error(tmp_path: Path) -> None:
     path = write(tmp_path, "version: 1\nx:\n  " + "- " * 5000 + "1\n", header=False)
 
     problem = only_problem(path)
-    assert problem.message == "YAML nested too deeply"
+    assert "nest" in problem.message  # "nested too deeply" or libyaml's "nesting depth"
 
 
 # --- reference mistakes (loader stage) ----------------------------------------------

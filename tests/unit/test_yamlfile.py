@@ -160,10 +160,10 @@ def test_duplicate_key_in_a_list_item() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "phrase"),
     [
-        ("a: 1\n  b: 2\n", 2, "mapping values are not allowed here"),
+        ("a: 1\n  b: 2\n", 2, "mapping values are not allowed"),
         ("key: [a, b\nother: 1\n", 2, "expected ',' or ']'"),
         ('a: "unterminated\n', 2, "found unexpected end of stream"),
-        ("a:\n\tb: 1\n", 2, "found character '\\t' that cannot start any token"),
+        ("a:\n\tb: 1\n", 2, "cannot start any token"),
         ("a: 1\n---\nb: 2\n", 2, "expected a single document"),
     ],
 )
@@ -234,8 +234,8 @@ def test_alias_bomb_is_refused_quickly() -> None:
 def test_deep_nesting_is_a_problem_not_a_recursion_error() -> None:
     found = problem("- " * 5000 + "x\n")
 
-    assert found.message == "YAML nested too deeply"
-    assert found.line is None
+    assert "nest" in found.message  # "nested too deeply" or libyaml's "nesting depth"
+    assert found.line in (None, 1)  # libyaml knows the line
 
 
 def test_moderate_nesting_is_fine() -> None:
