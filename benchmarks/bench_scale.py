@@ -165,50 +165,25 @@ def concurrency(cases: int, latency: float, limit: int) -> None:
 
 
 def replay(cases: int) -> None:
-    from pytest_fncall.cassettes import Cassette, cassette_path, request_key
-    from pytest_fncall.loader import load_spec
-    from pytest_fncall.results import ModelTurn, ToolCall
-    from pytest_fncall.runner import build_request
-
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)
-        spec_path = write_spec(folder, cases)
-        exchanges = {}
-        for case in load_spec(spec_path).cases:
-            request = build_request(case, "bench")
-            key = request_key("openai", request)
-            message = answer_for(case.messages[-1]["content"])["choices"][0]["message"]
-            arguments = message["tool_calls"][0]["function"]["arguments"]  # type: ignore[index]
-            turn = ModelTurn(
-                None, (ToolCall.from_model_arguments("c", "get_weather", arguments),)
+        write_spec(folder, cases)
+        server = StandInServer(latency=0.0)
+        try:  # record the cassette once, against the stand-in server
+            run_pytest(
+                folder,
+                "--fncall-model=openai/bench",
+                f"--fncall-base-url={server.url}",
+                "--fncall-record-mode=once",
+                "--fncall-concurrency=16",
             )
-            exchanges[(case.id, "openai/bench", key, 0)] = {
-                "case": case.id,
-                "model": "openai/bench",
-                "key": key,
-                "occurrence": 0,
-                "request": {},
-                "turn": {
-                    "text": None,
-                    "calls": [
-                        {
-                            "id": "c",
-                            "name": "get_weather",
-                            "arguments": turn.calls[0].raw_arguments,
-                        }
-                    ],
-                    "finish_reason": None,
-                    "usage": {},
-                    "latency_s": None,
-                },
-                "response": None,
-            }
-        Cassette(cassette_path(spec_path), [])._write(exchanges)
+        finally:
+            server.close()
         plain = folder / "plain"
         plain.mkdir()
         (plain / "test_plain.py").write_text(
-            "import pytest\n\n@pytest.mark.parametrize('i', range(%d))\n"
-            "def test_nothing(i):\n    pass\n" % cases
+            f"import pytest\n\n@pytest.mark.parametrize('i', range({cases}))\n"
+            "def test_nothing(i):\n    pass\n"
         )
         fncall_runs = [
             run_pytest(

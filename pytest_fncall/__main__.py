@@ -30,7 +30,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help=f"rewrite the shipped copy ({SCHEMA_PATH.name})",
     )
+    compare = commands.add_parser(
+        "compare",
+        help="compare two JSON reports (--fncall-report): regressions, fixes, new and "
+        "removed cases, failure codes per model",
+        description="Print what changed from BASE to NEW. Exit status: 1 when a case "
+        "that passed in BASE fails or errors in NEW, 0 otherwise, 2 when a report "
+        "cannot be read.",
+    )
+    compare.add_argument("base", type=Path, metavar="BASE.json")
+    compare.add_argument("new", type=Path, metavar="NEW.json")
+    compare.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="markdown: for a pull-request comment (default: text)",
+    )
     arguments = parser.parse_args(argv)
+    if arguments.command == "compare":
+        from .compare import run_compare
+
+        return run_compare(arguments.base, arguments.new, arguments.format)
     if arguments.command == "schema":
         if arguments.write:
             write_atomically(SCHEMA_PATH, schema_text())

@@ -11,7 +11,8 @@ recorded, record what is missing), ``new`` (always ask the model; add the answer
 the old ones), ``all`` (always ask the model; replace the case's old answers).
 
 Writes are atomic (temporary file + rename) and serialised between pytest-xdist workers
-by a lock on the cassette directory, each write merging into what is on disk. Secrets
+by a lock on the cassette directory, each write merging into what is on disk; recorded
+exchanges are written at most every two seconds and when the run ends. Secrets
 from the environment (``*_API_KEY``, ``*_TOKEN``, ...) are scrubbed from all it writes.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from .results import ModelTurn, ToolCall, Usage
 
 CASSETTE_DIR = "__fncall_cassettes__"
 FORMAT_VERSION = 1
+FLUSH_INTERVAL_S = 2.0
 _SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_KEY")
 
 
@@ -74,6 +77,11 @@ class Cassette:
         self.secrets = secrets
         self._exchanges: dict[tuple[str, str, str, int], dict[str, Any]] | None = None
         self._cleared: set[tuple[str, str]] = set()
+        # Recorded exchanges wait here and reach the file at most every FLUSH_INTERVAL_S
+        # and when the run ends (rewriting a big cassette per exchange would be quadratic).
+        self._pending: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+        self._to_drop: set[tuple[str, str]] = set()
+        self._last_flush = time.monotonic()
 
     def find(
         self, case: str, model: str, key: str, occurrence: int
@@ -109,20 +117,30 @@ class Cassette:
             "turn": turn_to_json(turn),
             "response": turn.raw,
         }
-        drop = (
-            (case, model)
-            if replace_case and (case, model) not in self._cleared
-            else None
-        )
-        if drop:
-            self._cleared.add(drop)
+        if replace_case and (case, model) not in self._cleared:
+            self._cleared.add((case, model))
+            self._to_drop.add((case, model))
+        self._pending[(case, model, key, occurrence)] = exchange
+        self._load()[(case, model, key, occurrence)] = exchange
+        if time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Merge the exchanges recorded since the last flush into the file on disk."""
+        if not self._pending and not self._to_drop:
+            return
         with locked_directory(self.path.parent):
             on_disk = self._read()
-            if drop:
-                on_disk = {k: v for k, v in on_disk.items() if k[:2] != drop}
-            on_disk[(case, model, key, occurrence)] = exchange
+            if self._to_drop:
+                on_disk = {
+                    k: v for k, v in on_disk.items() if k[:2] not in self._to_drop
+                }
+            on_disk.update(self._pending)
             self._write(on_disk)
             self._exchanges = on_disk
+        self._pending = {}
+        self._to_drop = set()
+        self._last_flush = time.monotonic()
 
     def _load(self) -> dict[tuple[str, str, str, int], dict[str, Any]]:
         if self._exchanges is None:

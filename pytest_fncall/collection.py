@@ -218,6 +218,8 @@ class FncallItem(pytest.Item):
             xfail=getattr(report, "wasxfail", None),
             error=error,
             reliability=reliability,
+            messages=self.case.messages,
+            expect=self.case.expectation.describe(),
         )
 
     def reportinfo(self) -> tuple[Any, int | None, str]:

@@ -69,6 +69,21 @@ class Expectation:
     forbid: tuple[CallPattern, ...] = ()
     single_call: bool = False  # written as `call:` (messages say "exactly one call")
 
+    def describe(self) -> list[str]:
+        """The expectation as lines of text, for reports."""
+        lines = []
+        if self.checks_calls:
+            lines.append(
+                f"calls ({self.mode}):" if not self.single_call else "exactly one call:"
+            )
+            lines.extend(f"  {pattern.describe()}" for pattern in self.patterns)
+            if not self.patterns:
+                lines.append("  (none)")
+        if self.no_call:
+            lines.append("no tool call")
+        lines.extend(f"forbidden: {pattern.describe()}" for pattern in self.forbid)
+        return lines or ["only the implicit checks (offered tools, valid arguments)"]
+
     @property
     def check_kinds(self) -> frozenset[str]:
         """What the case checks: ``tool_choice``, ``args``, ``order`` (the marker names)."""

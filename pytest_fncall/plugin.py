@@ -15,6 +15,7 @@ import pytest
 
 from . import hookspecs
 from .config import add_options, settings_from_config, settings_key
+from .reporting import FncallReporter, add_report_options
 
 if TYPE_CHECKING:
     from .providers import Provider
@@ -32,6 +33,7 @@ MARKERS = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+    add_report_options(parser)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -42,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
     config.stash[settings_key] = settings_from_config(config)
+    config.pluginmanager.register(FncallReporter(config), "fncall-reporter")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -89,6 +92,9 @@ def _queued_on_this_worker(session: pytest.Session) -> list[pytest.Item]:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    reporter = config.pluginmanager.get_plugin("fncall-reporter")
+    if reporter is not None:
+        config.pluginmanager.unregister(reporter)
     if "pytest_fncall.resources" in sys.modules:
         from .resources import close
 
@@ -128,8 +134,11 @@ def pytest_runtest_makereport(
         return report
     if report.when == "call" or (report.when == "setup" and not report.passed):
         from .records import RECORD_ATTRIBUTE
+        from .reporting import junit_properties
 
-        setattr(report, RECORD_ATTRIBUTE, item.record(report))
+        record = item.record(report)
+        setattr(report, RECORD_ATTRIBUTE, record)
+        item.user_properties.extend(junit_properties(record))
     return report
 
 

@@ -9,12 +9,13 @@ Shape (DESIGN §5, extra fields welcome)::
      "trials": [{"passed", "steps": [{"text", "calls": [{"name", "arguments",
                  "raw_arguments", "result"}]}]}],
      "usage": {"input_tokens", "output_tokens"}, "latency_s", "error": message | None,
-     "reliability": {"n", "c", "pass_hat_k": {"1": ...}, "pass_at_k": {...}} | None}
+     "reliability": {"n", "c", "pass_hat_k": {"1": ...}, "pass_at_k": {...}} | None,
+     "messages": [the prompt, OpenAI format], "expect": [expected patterns, as text]}
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .results import Failure, Trajectory
@@ -55,6 +56,8 @@ def case_record(
     xfail: str | None = None,
     error: str | None = None,
     reliability: dict[str, Any] | None = None,
+    messages: Sequence[Mapping[str, Any]] = (),
+    expect: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The record of one item once its outcome is known."""
     input_tokens = output_tokens = 0
@@ -92,4 +95,6 @@ def case_record(
         "latency_s": round(latency, 4) if timed else None,
         "error": error,
         "reliability": reliability,
+        "messages": [dict(message) for message in messages],
+        "expect": list(expect),
     }

@@ -87,8 +87,11 @@ def scheduler_for(config: pytest.Config) -> Scheduler:
 
 
 def close(config: pytest.Config) -> None:
-    """Cancel outstanding model requests and stop the scheduler's thread."""
+    """Cancel outstanding model requests, stop the scheduler's thread, then write what
+    the cassettes recorded (after the thread, so that nothing records any more)."""
     scheduler = config.stash.get(_scheduler_key, None)
     if scheduler is not None:
         scheduler.close()
         del config.stash[_scheduler_key]
+    for cassette in config.stash.get(_cassettes_key, {}).values():
+        cassette.flush()

@@ -10,9 +10,11 @@ from typing import Any
 import httpcore  # noqa: F401
 import httpx  # noqa: F401
 import pytest
+import yaml  # noqa: F401
 
-# pytester's inline runs drop the modules they import; httpx and httpcore imported here stay
-# loaded, so httpcore's exception classes keep one identity (httpx maps them by class).
+# pytester's inline runs drop the modules they import. Imported here, these stay loaded, so
+# classes keep one identity across runs: httpx maps httpcore's exceptions by class, and
+# libyaml's C parser (never unloaded) builds nodes of the yaml.nodes classes it first saw.
 
 pytest_plugins = ["pytester"]
 

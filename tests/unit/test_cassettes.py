@@ -53,7 +53,10 @@ def recorder(
 
 
 def ask(provider: RecordingProvider, request: ModelRequest = REQUEST) -> ModelTurn:
-    return asyncio.run(provider.complete(request))
+    """One request, then the end of the "run": what was recorded reaches the file."""
+    turn = asyncio.run(provider.complete(request))
+    provider.cassette.flush()
+    return turn
 
 
 def test_cassette_path_sits_beside_the_spec():
@@ -147,7 +150,9 @@ def test_writes_merge_with_what_another_process_wrote(tmp_path):
     theirs = Cassette(path, [])
     mine.find("x", "m", "k", 0)  # loaded (empty) before the other process writes
     theirs.record("b", "openai/m", "k2", 0, REQUEST, ModelTurn("b"))
+    theirs.flush()
     mine.record("a", "openai/m", "k1", 0, REQUEST, ModelTurn("a"))
+    mine.flush()
     cases = [e["case"] for e in json.loads(path.read_text())["exchanges"]]
     assert cases == ["a", "b"]
     assert not [
@@ -175,3 +180,18 @@ def test_a_corrupt_cassette_is_a_clear_error(tmp_path):
     path.write_text("{not json")
     with pytest.raises(ProviderError, match=r"cannot read cassette .*w\.fncall\.json"):
         ask(recorder(tmp_path, "none", CountingModel()))
+
+
+def test_recordings_wait_for_a_flush_then_all_arrive_in_one_write(tmp_path):
+    path = tmp_path / "__fncall_cassettes__" / "w.fncall.json"
+    cassette = Cassette(path, [])
+    for number in range(50):
+        cassette.record(
+            f"case{number}", "openai/m", "k", 0, REQUEST, ModelTurn(str(number))
+        )
+    assert not path.exists()  # nothing written per exchange
+    assert cassette.find("case7", "openai/m", "k", 0) == ModelTurn(
+        "7"
+    )  # but replayable
+    cassette.flush()
+    assert len(json.loads(path.read_text())["exchanges"]) == 50
