@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import inspect
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -78,8 +78,13 @@ class FncallItem(pytest.Item):
 
     def start(self) -> None:
         """Start this item's model run on the scheduler, if it is not running yet."""
+        start_runs([self])
+
+    def _run_factory(self) -> Callable[[], Awaitable[list[Trial]]] | None:
+        """What the scheduler should run for this item; None when nothing is to run (not
+        a model item, already started, or failed already: then ``_run`` holds the error)."""
         if self._run is not None or self.model is None:
-            return
+            return None
         model = self.model
         plan = self.plan
         try:
@@ -92,11 +97,9 @@ class FncallItem(pytest.Item):
         except ProviderError as exc:
             self._run = concurrent.futures.Future()
             self._run.set_exception(exc)
-            return
+            return None
         _, model_name = split_model(model)
-        self._run = scheduler_for(self.config).submit(
-            lambda: run_trials(self.case, provider, model_name, plan)
-        )
+        return lambda: run_trials(self.case, provider, model_name, plan)
 
     def setup(self) -> None:
         assert self.model is not None, "items without a model carry a skip mark"
@@ -219,8 +222,20 @@ class FncallItem(pytest.Item):
             error=error,
             reliability=reliability,
             messages=self.case.messages,
-            expect=self.case.expectation.describe(),
+            expect=self.case.expectation.described,
         )
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, self.case.line - 1, f"fncall: {self.name}"
+
+
+def start_runs(items: Sequence[FncallItem]) -> None:
+    """Start the model runs of ``items`` that are not running yet, in one batch."""
+    factories = [(item, item._run_factory()) for item in items]
+    waiting = [(item, factory) for item, factory in factories if factory is not None]
+    if not waiting:
+        return
+    scheduler = scheduler_for(waiting[0][0].config)
+    futures = scheduler.submit_many([factory for _, factory in waiting])
+    for (item, _), future in zip(waiting, futures, strict=True):
+        item._run = future

@@ -7,6 +7,7 @@ compile. A mistake raises :class:`ExpectationError` with its key path inside ``e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -68,6 +69,11 @@ class Expectation:
     no_call: bool = False
     forbid: tuple[CallPattern, ...] = ()
     single_call: bool = False  # written as `call:` (messages say "exactly one call")
+
+    @functools.cached_property
+    def described(self) -> tuple[str, ...]:
+        """The expectation as lines of text, for reports (worked out once per case)."""
+        return tuple(self.describe())
 
     def describe(self) -> list[str]:
         """The expectation as lines of text, for reports."""

@@ -52,9 +52,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     collection = sys.modules.get("pytest_fncall.collection")
     if collection is None or hasattr(session.config, "workerinput"):
         return  # no fncall items; or an xdist worker, which starts runs as items arrive
-    for item in session.items:
-        if isinstance(item, collection.FncallItem) and not _skipped(item):
-            item.start()
+    collection.start_runs(
+        [
+            i
+            for i in session.items
+            if isinstance(i, collection.FncallItem) and not _skipped(i)
+        ]
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -63,9 +67,13 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     collection = sys.modules.get("pytest_fncall.collection")
     if collection is None or not hasattr(item.config, "workerinput"):
         return
-    for upcoming in (item, *_queued_on_this_worker(item.session)):
-        if isinstance(upcoming, collection.FncallItem) and not _skipped(upcoming):
-            upcoming.start()
+    collection.start_runs(
+        [
+            upcoming
+            for upcoming in (item, *_queued_on_this_worker(item.session))
+            if isinstance(upcoming, collection.FncallItem) and not _skipped(upcoming)
+        ]
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from .providers.http import ClientPool, current_client_pool
@@ -36,15 +37,31 @@ class Scheduler:
 
     def submit(self, start: Callable[[], Awaitable[T]]) -> concurrent.futures.Future[T]:
         """Start ``start()`` on the loop now; the future holds its result or error."""
+        return self.submit_many([start])[0]
+
+    def submit_many(
+        self, starts: Sequence[Callable[[], Awaitable[T]]]
+    ) -> list[concurrent.futures.Future[T]]:
+        """Start every ``start()`` with one wake-up of the loop (thousands of items at
+        once would otherwise each wake it and fight the main thread for the GIL)."""
         if self._closed:
             raise RuntimeError("the scheduler is closed")
+        futures: list[concurrent.futures.Future[T]] = [
+            concurrent.futures.Future() for _ in starts
+        ]
 
-        async def limited() -> T:
-            current_limiter.set(self.limiter)  # this task's own context
-            current_client_pool.set(self.clients)
-            return await start()
+        def launch() -> None:
+            for start, future in zip(starts, futures, strict=True):
+                task = self._loop.create_task(self._limited(start))
+                task.add_done_callback(functools.partial(_settle, future))
 
-        return asyncio.run_coroutine_threadsafe(limited(), self._loop)
+        self._loop.call_soon_threadsafe(launch)
+        return futures
+
+    async def _limited(self, start: Callable[[], Awaitable[T]]) -> T:
+        current_limiter.set(self.limiter)  # this task's own context
+        current_client_pool.set(self.clients)
+        return await start()
 
     def close(self) -> None:
         """Cancel outstanding runs, close the loop and join its thread (idempotent)."""
@@ -63,6 +80,7 @@ class Scheduler:
             self._loop.close()
 
     async def _cancel_all(self) -> None:
+        await asyncio.sleep(0)  # let a pending launch() create its tasks first
         me = asyncio.current_task()
         tasks = [task for task in asyncio.all_tasks() if task is not me]
         for task in tasks:
@@ -70,3 +88,13 @@ class Scheduler:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.clients.aclose()
         await self._loop.shutdown_default_executor()  # sync `python` providers' threads
+
+
+def _settle(future: concurrent.futures.Future[T], task: asyncio.Task[T]) -> None:
+    """Copy a finished task's outcome to the future the main thread waits on."""
+    if task.cancelled():
+        future.cancel()
+    elif task.exception() is not None:
+        future.set_exception(task.exception())
+    else:
+        future.set_result(task.result())
