@@ -13,6 +13,7 @@ import pytest
 from .config import NO_MODEL_REASON, registered_marks, settings_key, strict_markers
 from .errors import FncallFailure, ProviderError, SpecError
 from .loader import CaseDefinition, SnapshotPolicy, load_spec
+from .progress import wait_with_progress
 from .records import case_record
 from .reliability import RepeatPlan, reliability_summary, unreliable
 from .report import render_failures
@@ -107,7 +108,8 @@ class FncallItem(pytest.Item):
         assert self._run is not None
         problem = None
         try:
-            self.trials = self._run.result()
+            stats = scheduler_for(self.config).limiter.stats
+            self.trials = wait_with_progress(self.config, self._run, stats)
         except ProviderError as exc:
             problem = str(exc)
         else:
