@@ -12,8 +12,11 @@ the old ones), ``all`` (always ask the model; replace the case's old answers).
 
 Writes are atomic (temporary file + rename) and serialised between pytest-xdist workers
 by a lock on the cassette directory, each write merging into what is on disk; recorded
-exchanges are written at most every two seconds and when the run ends. Secrets
-from the environment (``*_API_KEY``, ``*_TOKEN``, ...) are scrubbed from all it writes.
+exchanges are written at most every two seconds and when the run ends, so an
+interrupted run (Ctrl-C) leaves the cassette as it was or with whole exchanges added,
+never half a file. Secrets from the environment (``*_API_KEY``, ``*_TOKEN``, ...) are
+scrubbed from all it writes. A cassette that is not readable JSON of this shape (edited
+by hand, say) is a :class:`ProviderError` naming it, never a crash.
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ from typing import Any
 from .errors import ProviderError
 from .files import locked_directory, write_atomically
 from .providers.base import ModelRequest, Provider
-from .results import ModelTurn, ToolCall, Usage
+from .providers.redact import scrub
+from .providers.redact import secrets_in as secrets_in
+from .results import ModelTurn, ToolCall, Usage, nesting_depth
 
 CASSETTE_DIR = "__fncall_cassettes__"
 FORMAT_VERSION = 1
 FLUSH_INTERVAL_S = 2.0
-_SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_KEY")
+MAX_RESPONSE_DEPTH = 100
+"""A raw response nested deeper is not kept (the cassette keeps the turn it gave)."""
 
 
 def cassette_path(spec_path: Path) -> Path:
@@ -60,15 +66,6 @@ def request_key(provider: str, request: ModelRequest) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def secrets_in(environment: Mapping[str, str]) -> list[str]:
-    """Values of the environment variables that look like credentials."""
-    return [
-        value
-        for name, value in environment.items()
-        if name.upper().endswith(_SECRET_SUFFIXES) and len(value) >= 8
-    ]
-
-
 class Cassette:
     """The exchanges of one spec file, loaded once and merged into the file on write."""
 
@@ -87,7 +84,16 @@ class Cassette:
         self, case: str, model: str, key: str, occurrence: int
     ) -> ModelTurn | None:
         exchange = self._load().get((case, model, key, occurrence))
-        return turn_from_json(exchange["turn"]) if exchange else None
+        if not exchange:
+            return None
+        try:
+            return turn_from_json(exchange["turn"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProviderError(
+                f"cassette {self.path}: the exchange of case {case!r} (request "
+                f"#{occurrence + 1}) is damaged ({type(exc).__name__}: {exc}); delete "
+                "it, or re-record with --fncall-record-mode=all"
+            ) from None
 
     def next_free(self, case: str, model: str, key: str) -> int:
         taken = [o for (c, m, k, o) in self._load() if (c, m, k) == (case, model, key)]
@@ -115,7 +121,7 @@ class Cassette:
                 "settings": dict(request.settings),
             },
             "turn": turn_to_json(turn),
-            "response": turn.raw,
+            "response": _recordable(turn.raw),
         }
         if replace_case and (case, model) not in self._cleared:
             self._cleared.add((case, model))
@@ -154,13 +160,32 @@ class Cassette:
             return {}
         except (OSError, ValueError) as exc:
             raise ProviderError(f"cannot read cassette {self.path}: {exc}") from None
+        except RecursionError:
+            raise ProviderError(
+                f"cannot read cassette {self.path}: nested too deeply"
+            ) from None
         exchanges = data.get("exchanges") if isinstance(data, dict) else None
         if not isinstance(exchanges, list):
             raise ProviderError(f"cassette {self.path} has no 'exchanges' list")
-        return {
-            (e["case"], e["model"], e["key"], int(e["occurrence"])): e
-            for e in exchanges
-        }
+        found = {}
+        for index, exchange in enumerate(exchanges):
+            try:
+                identity = (
+                    exchange["case"],
+                    exchange["model"],
+                    exchange["key"],
+                    int(exchange["occurrence"]),
+                )
+                if not all(isinstance(part, str) for part in identity[:3]):
+                    raise TypeError("case, model and key must be strings")
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ProviderError(
+                    f"cassette {self.path}: exchanges[{index}] is damaged "
+                    f"({type(exc).__name__}: {exc}); delete the cassette or the "
+                    "exchange and record again"
+                ) from None
+            found[identity] = exchange
+        return found
 
     def _write(
         self, exchanges: Mapping[tuple[str, str, str, int], dict[str, Any]]
@@ -171,9 +196,7 @@ class Cassette:
             "exchanges": [exchanges[k] for k in sorted(exchanges)],
         }
         text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        write_atomically(self.path, text)
+        write_atomically(self.path, scrub(text, self.secrets))
 
 
 class RecordingProvider:
@@ -246,18 +269,51 @@ def turn_to_json(turn: ModelTurn) -> dict[str, Any]:
 
 
 def turn_from_json(data: Mapping[str, Any]) -> ModelTurn:
-    """A recorded turn; raw arguments are parsed again, exactly as a live answer is."""
+    """A recorded turn; raw arguments are parsed again, exactly as a live answer is.
+
+    A value of the wrong type raises TypeError or KeyError (the cassette is damaged).
+    """
     usage = data.get("usage") or {}
+    text = data.get("text")
+    latency = data.get("latency_s")
+    if text is not None and not isinstance(text, str):
+        raise TypeError("'text' must be a string or null")
+    if latency is not None and not isinstance(latency, (int, float)):
+        raise TypeError("'latency_s' must be a number or null")
+    calls = []
+    for call in data.get("calls") or []:
+        call_id, name, arguments = call["id"], call["name"], call["arguments"]
+        if not isinstance(call_id, str) or not isinstance(name, str):
+            raise TypeError("a call's 'id' and 'name' must be strings")
+        calls.append(ToolCall.from_model_arguments(call_id, name, arguments))
+    reason = data.get("finish_reason")
     return ModelTurn(
-        text=data.get("text"),
-        calls=tuple(
-            ToolCall.from_model_arguments(c["id"], c["name"], c["arguments"])
-            for c in data.get("calls", [])
+        text=text,
+        calls=tuple(calls),
+        finish_reason=reason if isinstance(reason, str) else None,
+        usage=Usage(
+            _count(usage.get("input_tokens")), _count(usage.get("output_tokens"))
         ),
-        finish_reason=data.get("finish_reason"),
-        usage=Usage(usage.get("input_tokens"), usage.get("output_tokens")),
-        latency_s=data.get("latency_s"),
+        latency_s=latency,
     )
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _recordable(raw: Any) -> Any:
+    """The raw response as the cassette can hold it: JSON, and not nested so deeply that
+    writing the indented file would exhaust the stack; otherwise a note saying why."""
+    if raw is None:
+        return None
+    if nesting_depth(raw, MAX_RESPONSE_DEPTH) > MAX_RESPONSE_DEPTH:
+        return f"(not kept: nested deeper than {MAX_RESPONSE_DEPTH} levels)"
+    try:
+        json.dumps(raw)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return f"(not kept: not JSON: {type(exc).__name__})"
+    return raw
 
 
 def _shown(path: Path) -> str:

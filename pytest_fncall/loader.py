@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 
@@ -22,7 +22,14 @@ from .reliability import RepeatPlan
 from .results import Tool
 from .tool_sources import EMPTY_PARAMETERS, ToolSourceError, tools_from_file
 from .validation import schema_problem
-from .yamlfile import KeyPath, YamlDocument, YamlProblem, parse_yaml
+from .yamlfile import (
+    KeyPath,
+    YamlDocument,
+    YamlProblem,
+    decode_problem,
+    parse_yaml,
+    read_limited,
+)
 
 
 @dataclass(frozen=True)
@@ -74,18 +81,43 @@ _SCALAR_TYPE_ERRORS = {
     "string_type",
     "literal_error",
 }
+INTERNAL_ERROR: Final = "pytest-fncall failed while loading this spec"
+"""How a bug (an exception other than :class:`SpecError`) is reported: a spec error."""
 
 
-def load_spec(path: Path, known_marks: Collection[str] | None = None) -> LoadedSpec:
+def load_spec(
+    path: Path,
+    known_marks: Collection[str] | None = None,
+    *,
+    root: Path | None = None,
+) -> LoadedSpec:
     """Read, validate and resolve one spec file.
 
     ``known_marks``: the registered marker names when ``--strict-markers`` is on (a case
-    naming another mark is then a spec error), or None to accept any mark.
+    naming another mark is then a spec error), or None to accept any mark. ``root``: the
+    project (pytest's rootdir); a ``file:`` tool source outside it is refused. None
+    (the default) does not restrict.
+
+    Every mistake, however hostile the file, is a :class:`SpecError`; should anything
+    else escape (a bug), it becomes one too, asking for a report, rather than a
+    traceback in the middle of collection.
     """
+    try:
+        return _load(path, known_marks, root)
+    except SpecError:
+        raise
+    except Exception as exc:
+        message = f"{INTERNAL_ERROR} ({type(exc).__name__}: {exc}); please report it"
+        raise SpecError([SpecProblem(path, None, "", message)]) from exc
+
+
+def _load(
+    path: Path, known_marks: Collection[str] | None, root: Path | None
+) -> LoadedSpec:
     document = _read(path)
     parsed = _validate(path, document)
     problems: list[SpecProblem] = []
-    tools = _load_tools(path, document, parsed, problems)
+    tools = _load_tools(path, document, parsed, problems, root)
     cases = []
     seen: dict[str, int] = {}
     for index, case in enumerate(parsed.cases):
@@ -114,12 +146,19 @@ def load_spec(path: Path, known_marks: Collection[str] | None = None) -> LoadedS
 
 
 def _read(path: Path) -> YamlDocument:
+    def whole_file(message: str) -> SpecError:
+        return SpecError([SpecProblem(path, None, "", message)])
+
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = read_limited(path)
+    except YamlProblem as exc:
+        raise whole_file(exc.message) from None
+    except (OSError, ValueError) as exc:
+        raise whole_file(f"cannot read the file: {exc}") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(
-            [SpecProblem(path, None, "", f"not UTF-8 text: {exc}")]
-        ) from None
+        raise whole_file(decode_problem(raw, exc)) from None
     try:
         return parse_yaml(text)
     except YamlProblem as exc:
@@ -206,14 +245,18 @@ def _data_location(data: Any, loc: tuple[str | int, ...], missing: bool) -> KeyP
 
 
 def _load_tools(
-    path: Path, document: YamlDocument, parsed: spec.Spec, problems: list[SpecProblem]
+    path: Path,
+    document: YamlDocument,
+    parsed: spec.Spec,
+    problems: list[SpecProblem],
+    root: Path | None,
 ) -> list[Tool]:
     tools: dict[str, Tool] = {}
     for index, source in enumerate(parsed.tools):
         where: KeyPath = ("tools", index)
         if source.file is not None:
             try:
-                loaded = tools_from_file(path.parent / source.file)
+                loaded = tools_from_file(path.parent / source.file, root)
             except ToolSourceError as exc:
                 problems.append(_problem(path, document, (*where, "file"), str(exc)))
                 continue
@@ -409,7 +452,15 @@ def _display(location: KeyPath, data: Any) -> str:
         else:
             text += f".{part}" if text else part
         current = _child(current, part)
+    if len(location) > _SHOWN_PARTS:  # a path 64 levels deep: its start and its end
+        tail = _display(location[-2:], None).lstrip(".")
+        hidden = len(location) - _SHOWN_PARTS - 2
+        head = _display(location[:_SHOWN_PARTS], data)
+        return f"{head}<{hidden} more>{'' if tail.startswith('[') else '.'}{tail}"
     return text
+
+
+_SHOWN_PARTS: Final = 10
 
 
 def _is_case_list(text: str, current: Any, index: int) -> bool:

@@ -1,13 +1,35 @@
-"""Failure text for fncall items: what failed, why, and how to relax the check."""
+"""Failure text for fncall items: what failed, why, and how to relax the check.
+
+Bounded whatever the model did: at most ``MAX_FAILURES_PER_CODE`` failures of one code,
+``MAX_DETAILS`` detail lines per failure, ``MAX_LINE`` characters per line and
+``MAX_TRANSCRIPT_CALLS`` calls per transcript step are shown, each cut with a note of
+what was left out. Credentials found in the environment (see
+:mod:`~pytest_fncall.providers.redact`) are replaced by ``***`` in the whole text, and
+lone surrogates by U+FFFD, so the text can be printed and sent between xdist workers.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .results import Failure, Trajectory, render_call, render_value
+from .providers.redact import scrub, secrets_in
+from .results import (
+    MAX_FAILURES_PER_CODE,
+    Failure,
+    Trajectory,
+    failure_count,
+    limit_per_code,
+    render_call,
+    render_value,
+    valid_text,
+)
 
 INDENT = "    "
+MAX_DETAILS = 25
+MAX_LINE = 2000
+MAX_TRANSCRIPT_CALLS = 50
 
 
 def render_failures(
@@ -18,11 +40,16 @@ def render_failures(
     verbosity: int,
 ) -> str:
     """The whole failure report of one item, as plain text (survives xdist)."""
-    count = f"{len(failures)} check{'s' if len(failures) != 1 else ''} failed"
+    total = failure_count(failures)
+    count = f"{total} check{'s' if total != 1 else ''} failed"
     lines = [f"fncall: {title}: {count}", ""]
-    for failure in failures:
+    for failure in limit_per_code(failures, MAX_FAILURES_PER_CODE):
         lines.append(f"{failure.code}: {failure.summary}")
-        lines.extend(INDENT + detail for detail in failure.details)
+        details = failure.details
+        if len(details) > MAX_DETAILS:
+            more = len(details) - MAX_DETAILS
+            details = (*details[:MAX_DETAILS], f"... and {more} more lines")
+        lines.extend(INDENT + detail for detail in details)
         if failure.hint:
             lines.append(f"{INDENT}to relax: {failure.hint}")
         lines.append("")
@@ -31,7 +58,7 @@ def render_failures(
         lines.extend(INDENT + line for line in transcript(messages, trajectory))
     else:
         lines.append("(-v shows the transcript)")
-    return "\n".join(lines)
+    return safe_text("\n".join(_cut(line, MAX_LINE) for line in lines))
 
 
 def transcript(
@@ -46,8 +73,25 @@ def transcript(
         label = f"assistant (step {step})" if len(trajectory.steps) > 1 else "assistant"
         if turn.text:
             lines.append(f"{label}: {turn.text}")
-        for call in turn.calls:
+        for call in turn.calls[:MAX_TRANSCRIPT_CALLS]:
             lines.append(f"{label} calls {render_call(call)}")
+        if len(turn.calls) > MAX_TRANSCRIPT_CALLS:
+            more = len(turn.calls) - MAX_TRANSCRIPT_CALLS
+            lines.append(f"{label} ... and {more} more calls")
         if not turn.text and not turn.calls:
             lines.append(f"{label}: (empty reply)")
     return lines
+
+
+def safe_text(text: str, environment: Mapping[str, str] | None = None) -> str:
+    """``text`` fit to print or write: no credential of ``environment`` (default: the
+    process's) and no lone surrogate. The JSON and HTML reports should pass through it
+    too (see :func:`~pytest_fncall.providers.redact.scrub_json` for documents)."""
+    secrets = secrets_in(os.environ if environment is None else environment)
+    return scrub(valid_text(text), secrets)
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text) - limit + 1} more characters)"

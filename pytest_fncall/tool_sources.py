@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from .results import Tool
-from .yamlfile import YamlProblem, parse_yaml
+from .yamlfile import YamlProblem, parse_yaml, read_limited, shape_problem
 
 EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
+ALLOW_OUTSIDE_ROOT_OPTION: Final = "fncall_allow_outside_root"
 _SCHEMA_KEYS = ("parameters", "inputSchema", "input_schema")
 
 
@@ -17,19 +19,36 @@ class ToolSourceError(Exception):
     """A tools file that cannot be read; the message names the file and the entry."""
 
 
-def tools_from_file(path: Path) -> list[Tool]:
-    """Every tool in ``path`` (JSON or YAML), in file order."""
+def tools_from_file(path: Path, root: Path | None = None) -> list[Tool]:
+    """Every tool in ``path`` (JSON or YAML), in file order.
+
+    With ``root`` (the project), a file that is outside it, through ``..``, an absolute
+    path or a symlink, is refused.
+    """
+    if root is not None:
+        _check_inside(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_limited(path)
     except FileNotFoundError:
         raise ToolSourceError(f"tools file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except YamlProblem as exc:  # too large, not a regular file
+        raise ToolSourceError(f"cannot read tools file {path}: {exc.message}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise ToolSourceError(f"cannot read tools file {path}: {exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ToolSourceError(f"cannot read tools file {path}: {exc}") from None
     try:
         if path.suffix == ".json":
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_keys)
+            problem = shape_problem(data)
+            if problem:
+                raise ToolSourceError(f"{path.name}: {problem}")
         else:
             data = parse_yaml(text).data
+    except _DuplicateKey as exc:
+        raise ToolSourceError(f"{path.name}: duplicate key {exc.key!r}") from None
     except ValueError as exc:
         raise ToolSourceError(f"{path.name}: invalid JSON: {exc}") from None
     except RecursionError:
@@ -40,6 +59,42 @@ def tools_from_file(path: Path) -> list[Tool]:
     return [
         _tool(entry, path, index) for index, entry in enumerate(_entries(data, path))
     ]
+
+
+def _check_inside(path: Path, root: Path) -> None:
+    try:
+        resolved = path.resolve()
+        base = root.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL byte
+        raise ToolSourceError(f"cannot read tools file {path}: {exc}") from None
+    if resolved.is_relative_to(base):
+        return
+    written = Path(os.path.normpath(path))
+    how = (
+        f"leads through a symlink to {resolved}, which is"
+        if written.is_relative_to(base) or written.is_relative_to(root)
+        else "is"
+    )
+    raise ToolSourceError(
+        f"tools file {written} {how} outside the project root {root}; files outside "
+        f"the root are refused unless the ini option {ALLOW_OUTSIDE_ROOT_OPTION} is "
+        "true"
+    )
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise _DuplicateKey(key)
+        mapping[key] = value
+    return mapping
 
 
 def _entries(data: Any, path: Path) -> list[Any]:

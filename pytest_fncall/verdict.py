@@ -4,17 +4,28 @@ The implicit checks run on every call (offered tool, valid JSON object, schema, 
 and undeclared arguments); then ``no_call``, ``forbid`` and the expected calls. When no
 assignment of calls to patterns exists, the best partial one (from :mod:`ordering`) is
 explained: each unmet pattern is paired with its closest leftover call.
+
+Bounded for any trajectory: at most ``MAX_FAILURES_PER_CODE`` failures of one code are
+listed (the rest are counted in one entry) and a failure lists at most
+``MAX_LISTED_CALLS`` calls, so thousands of calls give a report of a few screens.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .expectations import CallPattern, Expectation
 from .matchers import Mismatch
 from .ordering import CallSlot, PatternSlot, Problem, Solution, solve
-from .results import Failure, PlacedCall, Tool, Trajectory, render_call
+from .results import (
+    Failure,
+    PlacedCall,
+    Tool,
+    Trajectory,
+    limit_per_code,
+    render_call,
+)
 from .validation import argument_failures
 
 _SUPERSET_HINT = (
@@ -22,6 +33,7 @@ _SUPERSET_HINT = (
 )
 _MAX_ORDER_PAIRS = 3  # a reversed trajectory of n calls has n²/2 pairs out of order
 _ORDER_HINT = "if any order will do, use `match: unordered` (README.md#match-modes)"
+MAX_LISTED_CALLS = 20  # calls listed in one failure's details; the rest are counted
 
 
 def evaluate(
@@ -37,14 +49,24 @@ def evaluate(
             Failure(
                 "unexpected_call",
                 f"expected no tool call, the model made {len(calls)}",
-                tuple(f"actual:   {render_call(p.call)}" for p in calls),
+                _listed(calls, lambda p: f"actual:   {render_call(p.call)}"),
                 "the case says `no_call: true` (README.md#expectations)",
             )
         )
     failures.extend(_forbidden_failures(expectation.forbid, calls))
     if expectation.checks_calls:
         failures.extend(_CallsCheck(expectation, calls, offered).failures())
-    return failures
+    return limit_per_code(failures)
+
+
+def _listed(
+    calls: Sequence[PlacedCall], line: Callable[[PlacedCall], str]
+) -> tuple[str, ...]:
+    """One line per call, at most MAX_LISTED_CALLS of them, then a count of the rest."""
+    lines = [line(placed) for placed in calls[:MAX_LISTED_CALLS]]
+    if len(calls) > MAX_LISTED_CALLS:
+        lines.append(f"actual:   ... and {len(calls) - MAX_LISTED_CALLS} more calls")
+    return tuple(lines)
 
 
 def _implicit_failures(
@@ -145,6 +167,7 @@ class _CallsCheck:
         for pattern_index in solution.assignment:
             if pattern_index is not None:
                 assigned_counts[pattern_index] += 1
+        extras = set(solution.extras)
         leftovers = [self.calls[i] for i in solution.extras]
         if self.expectation.mode == "superset":
             leftovers = [p for p in self.calls if solution.assignment[p.index] is None]
@@ -165,7 +188,7 @@ class _CallsCheck:
             reported = (
                 placed.call.name not in self.offered or placed.call.arguments is None
             )
-            if placed.index in solution.extras and not reported:
+            if placed.index in extras and not reported:
                 failures.append(self._explain_extra(placed, assigned_counts))
         return failures
 
@@ -321,6 +344,6 @@ class _CallsCheck:
     def _actual_lines(self) -> tuple[str, ...]:
         if not self.calls:
             return ("actual:   no tool calls",)
-        return tuple(
-            f"actual:   [step {p.step + 1}] {render_call(p.call)}" for p in self.calls
+        return _listed(
+            self.calls, lambda p: f"actual:   [step {p.step + 1}] {render_call(p.call)}"
         )

@@ -15,11 +15,13 @@ from typing import Any
 import httpx
 
 from ..errors import ProviderError
-from ..results import ModelTurn, ToolCall, Usage
+from ..results import MAX_CALLS_PER_TURN, ModelTurn, ToolCall, Usage
 from ..settings import Settings
 from .base import ModelRequest
 from .http import HttpPolicy, post_json
 from .names import ToolNames
+from .openai_format import too_many_calls
+from .redact import secrets_in
 
 PUBLIC_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -54,6 +56,7 @@ class AnthropicProvider:
                 f"{self.name}: {self.key_variable} is not set; export it, or point "
                 f"--fncall-base-url at a server that needs no key"
             )
+        self.secrets = secrets_in(environment, self.key)
         self.policy = HttpPolicy(settings.timeout_s, settings.max_retries, transport)
 
     @property
@@ -74,7 +77,7 @@ class AnthropicProvider:
             self.body(request, names),
             self.headers(),
             self.policy,
-            secrets=[self.key] if self.key else [],
+            secrets=self.secrets,
             hint=self._hint,
         )
         turn = self.parse(reply.data, names)
@@ -117,6 +120,13 @@ class AnthropicProvider:
         content = data.get("content") if isinstance(data, Mapping) else None
         if not isinstance(content, list):
             raise ProviderError(f"{self.name}: the response has no 'content' list")
+        uses = sum(
+            1
+            for block in content
+            if isinstance(block, Mapping) and block.get("type") == "tool_use"
+        )
+        if uses > MAX_CALLS_PER_TURN:
+            raise ProviderError(too_many_calls(self.name, uses))
         texts: list[str] = []
         calls: list[ToolCall] = []
         for index, block in enumerate(content):

@@ -3,8 +3,12 @@
 Retried: 429 (unless the provider says a quota or spend limit is exhausted), 5xx,
 connection errors, read errors and timeouts; with exponential back-off and jitter, or as
 long as ``Retry-After`` / ``retry-after-ms`` asks. Everything else ends in a
-:class:`ProviderError` naming provider, status and the provider's own message. Secrets
-(keys, tokens) are scrubbed from every message this module builds.
+:class:`ProviderError` naming provider, status and the provider's own message.
+
+Whatever the server sends, reading it is bounded: a body over :data:`MAX_RESPONSE_BYTES`
+or nested too deeply to decode is a :class:`ProviderError`, and secrets (keys, tokens:
+see :mod:`.redact`) are scrubbed from the decoded body before anything reads it, so an
+echoed key reaches no message, trajectory, cassette or report.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import contextvars
 import email.utils
 import functools
 import json
+import math
 import random
 import ssl
 import time
@@ -25,7 +30,10 @@ import httpx
 
 from ..errors import ProviderError
 from .limiter import current_limiter
+from .redact import scrub, scrub_json
 
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+"""A larger body is a provider error: a real reply, even a long one, is far smaller."""
 MAX_BACKOFF_S = 30.0
 MAX_RETRY_AFTER_S = 120.0
 _QUOTA_WORDS = ("quota", "billing", "credit", "spend", "insufficient")
@@ -128,7 +136,7 @@ async def _send(
     started = time.perf_counter()
     while True:
         attempts += 1
-        outcome = await _limited_attempt(client, provider, url, body, headers)
+        outcome = await _limited_attempt(client, provider, url, body, headers, secrets)
         if not isinstance(outcome, _Failed):
             latency = time.perf_counter() - started
             return HttpReply(outcome.status, outcome.data, latency, attempts)
@@ -161,15 +169,16 @@ async def _limited_attempt(
     url: str,
     body: Mapping[str, Any],
     headers: Mapping[str, str],
+    secrets: Sequence[str] = (),
 ) -> HttpReply | _Failed:
     """One attempt inside the run's request budget (see :mod:`.limiter`)."""
     limiter = current_limiter.get()
     if limiter is None:
-        return await _attempt(client, provider, url, body, headers)
+        return await _attempt(client, provider, url, body, headers, secrets)
     await limiter.acquire()
     outcome: HttpReply | _Failed | None = None
     try:
-        outcome = await _attempt(client, provider, url, body, headers)
+        outcome = await _attempt(client, provider, url, body, headers, secrets)
         return outcome
     finally:
         failed = outcome if isinstance(outcome, _Failed) else None
@@ -185,30 +194,90 @@ async def _attempt(
     url: str,
     body: Mapping[str, Any],
     headers: Mapping[str, str],
+    secrets: Sequence[str] = (),
 ) -> HttpReply | _Failed:
     try:
-        response = await client.post(url, json=body, headers=dict(headers))
+        async with client.stream(
+            "POST", url, json=body, headers=dict(headers)
+        ) as response:
+            content = await _read_limited(response)
     except httpx.TimeoutException as exc:
         kind = type(exc).__name__
         return _Failed(f"{provider}: request timed out ({kind}) at {_where(url)}", True)
     except httpx.TransportError as exc:
         cause = str(exc) or type(exc).__name__
         return _Failed(f"{provider}: connection failed to {_where(url)}: {cause}", True)
+    except (httpx.RequestError, httpx.InvalidURL) as exc:  # redirects, bad encodings
+        cause = str(exc) or type(exc).__name__
+        return _Failed(f"{provider}: request to {_where(url)} failed: {cause}", False)
     status = response.status_code
+    if content is None:
+        size = MAX_RESPONSE_BYTES // (1024 * 1024)
+        return _Failed(
+            f"{provider}: HTTP {status}, but the body is larger than {size} MiB",
+            False,
+            status,
+        )
+    data, problem = _decoded(content)
+    if problem is None:
+        data = scrub_json(data, secrets)
     if response.is_success:
-        try:
-            return HttpReply(status, response.json(), 0.0, 1)
-        except ValueError:
-            snippet = _snippet(response.text) or "(empty body)"
-            return _Failed(
-                f"{provider}: HTTP {status}, but the body is not JSON: {snippet}",
-                False,
-                status,
-            )
-    message = provider_message(response)
+        if problem is None:
+            return HttpReply(status, data, 0.0, 1)
+        snippet = _snippet(scrub(_text(content, response), secrets))
+        return _Failed(
+            f"{provider}: HTTP {status}, but the body is not JSON: "
+            f"{problem if problem == _TOO_DEEP else snippet or '(empty body)'}",
+            False,
+            status,
+        )
+    if problem is None:
+        message = _error_message(data)
+    else:
+        message = _snippet(scrub(_text(content, response), secrets)) or "(empty body)"
     text = f"{provider}: HTTP {status} {response.reason_phrase}: {message}"
     retryable = status >= 500 or (status == 429 and not _quota_exhausted(message))
     return _Failed(text, retryable, status, _retry_after(response))
+
+
+async def _read_limited(response: httpx.Response) -> bytes | None:
+    """The body, or None when it is larger than :data:`MAX_RESPONSE_BYTES`."""
+    try:
+        declared = int(response.headers.get("content-length", "0"))
+    except ValueError:
+        declared = 0
+    if declared > MAX_RESPONSE_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+_TOO_DEEP = "it nests arrays or objects too deeply to decode"
+
+
+def _decoded(content: bytes) -> tuple[Any, str | None]:
+    """The JSON in ``content``, or why there is none (no exception escapes)."""
+    if not content.strip():
+        return None, "empty body"
+    try:
+        return json.loads(content), None
+    except RecursionError:
+        return None, _TOO_DEEP
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
+        return None, _snippet(str(exc), 80)
+
+
+def _text(content: bytes, response: httpx.Response) -> str:
+    try:
+        return content.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset
+        return content.decode("utf-8", errors="replace")
 
 
 @functools.cache
@@ -219,25 +288,37 @@ def _ssl_context() -> ssl.SSLContext:
 
 def provider_message(response: httpx.Response) -> str:
     """The provider's own error message, from the usual JSON error shapes."""
-    try:
-        data = response.json()
-    except ValueError:
+    data, problem = _decoded(response.content)
+    if problem is not None:
         return _snippet(response.text) or "(empty body)"
-    return _message_in(data) or _snippet(json.dumps(data)) or "(empty body)"
+    return _error_message(data)
 
 
-def _message_in(data: Any) -> str | None:
+def _error_message(data: Any) -> str:
+    found = _message_in(data)
+    if found:
+        return _snippet(found, 1000)
+    try:
+        shown = json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        shown = ""
+    return _snippet(shown) or "(empty body)"
+
+
+def _message_in(data: Any, depth: int = 0) -> str | None:
     """OpenAI/Anthropic ``{"error": {"message"}}``, Mistral ``{"message"}`` or
-    ``{"detail": [{"msg"}]}``, Ollama ``{"error": "..."}``."""
+    ``{"detail": [{"msg"}]}``, Ollama ``{"error": "..."}`` (looked for 8 levels deep)."""
     if isinstance(data, str):
         return data or None
+    if depth >= 8:
+        return None
     if isinstance(data, list):
-        parts = [_message_in(item) for item in data[:3]]
+        parts = [_message_in(item, depth + 1) for item in data[:3]]
         return "; ".join(part for part in parts if part) or None
     if not isinstance(data, Mapping):
         return None
     for key in ("error", "message", "detail", "msg"):
-        found = _message_in(data.get(key))
+        found = _message_in(data.get(key), depth + 1)
         if found:
             kind = data.get("type") or data.get("code")
             if key == "message" and isinstance(kind, str) and kind != "error":
@@ -253,23 +334,32 @@ def _quota_exhausted(message: str) -> bool:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """The wait the server asks for, in seconds (0 to MAX_RETRY_AFTER_S), or None."""
     milliseconds = response.headers.get("retry-after-ms")
     if milliseconds:
-        try:
-            return min(float(milliseconds) / 1000, MAX_RETRY_AFTER_S)
-        except ValueError:
-            pass
+        seconds = _finite(milliseconds)
+        if seconds is not None:
+            return min(max(seconds / 1000, 0.0), MAX_RETRY_AFTER_S)
     value = response.headers.get("retry-after")
     if not value:
         return None
+    seconds = _finite(value)
+    if seconds is not None:
+        return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
     try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER_S)
-    except ValueError:
-        pass
-    when = email.utils.parsedate_to_datetime(value) if value else None
-    if when is None:
+        when = email.utils.parsedate_to_datetime(value)
+        wait = when.timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return min(max(when.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER_S)
+    return min(max(wait, 0.0), MAX_RETRY_AFTER_S)
+
+
+def _finite(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _backoff(policy: HttpPolicy, attempt: int) -> float:
@@ -278,18 +368,14 @@ def _backoff(policy: HttpPolicy, attempt: int) -> float:
 
 
 def _where(url: str) -> str:
-    parsed = httpx.URL(url)
+    """Scheme, host and port of ``url`` (never its path, query or credentials)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return "an invalid URL"
     return f"{parsed.scheme}://{parsed.host}{':' + str(parsed.port) if parsed.port else ''}"
 
 
 def _snippet(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every secret of 8+ characters replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 8:
-            text = text.replace(secret, "***")
-    return text

@@ -33,6 +33,7 @@ from ..settings import Settings
 from .base import ModelRequest
 from .http import HttpPolicy, post_json
 from .openai_format import parse_openai_reply
+from .redact import secrets_in
 
 DEFAULT_HOST = "http://localhost:11434"
 DEFAULT_PORT = 11434
@@ -56,6 +57,7 @@ class OllamaProvider:
         self.model = model
         configured = settings.base_url or settings.environment.get("OLLAMA_HOST")
         self.base_url = ollama_host(configured) if configured else DEFAULT_HOST
+        self.secrets = secrets_in(settings.environment)
         self.policy = HttpPolicy(settings.timeout_s, settings.max_retries, transport)
 
     @property
@@ -64,7 +66,9 @@ class OllamaProvider:
 
     async def complete(self, request: ModelRequest) -> ModelTurn:
         body = self.body(request)
-        reply = await post_json(self.name, self.url, body, {}, self.policy, hint=_hint)
+        reply = await post_json(
+            self.name, self.url, body, {}, self.policy, self.secrets, hint=_hint
+        )
         turn = self.parse(reply.data)
         return replace(turn, latency_s=reply.latency_s, raw=reply.data)
 

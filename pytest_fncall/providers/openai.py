@@ -19,6 +19,7 @@ from .base import ModelRequest
 from .http import HttpPolicy, post_json
 from .names import ToolNames
 from .openai_format import parse_openai_reply
+from .redact import secrets_in
 
 PUBLIC_BASE_URL = "https://api.openai.com/v1"
 
@@ -45,6 +46,7 @@ class OpenAIProvider:
                 f"{self.name}: {self.key_variable} is not set; export it, or point "
                 f"--fncall-base-url at a server that needs no key"
             )
+        self.secrets = secrets_in(environment, self.key)
         self.policy = HttpPolicy(settings.timeout_s, settings.max_retries, transport)
 
     @property
@@ -63,7 +65,7 @@ class OpenAIProvider:
             body,
             self.headers(),
             self.policy,
-            secrets=[self.key] if self.key else [],
+            secrets=self.secrets,
             hint=self._hint(body),
         )
         turn = self.parse(reply.data, names)

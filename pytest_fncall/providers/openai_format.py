@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ProviderError
-from ..results import ModelTurn, ToolCall, Usage
+from ..results import MAX_CALLS_PER_TURN, ModelTurn, ToolCall, Usage, valid_text
 
 
 def parse_openai_reply(reply: Any, source: str) -> ModelTurn:
@@ -40,7 +40,7 @@ def parse_openai_reply(reply: Any, source: str) -> ModelTurn:
     if text is not None and not isinstance(text, str):
         raise ProviderError(f"{source}: message 'content' must be a string or null")
     return ModelTurn(
-        text=text,
+        text=None if text is None else valid_text(text),
         calls=_calls(message.get("tool_calls"), source),
         finish_reason=finish_reason,
         usage=usage,
@@ -52,6 +52,8 @@ def _calls(raw: Any, source: str) -> tuple[ToolCall, ...]:
         return ()
     if not isinstance(raw, list):
         raise ProviderError(f"{source}: 'tool_calls' must be a list")
+    if len(raw) > MAX_CALLS_PER_TURN:
+        raise ProviderError(too_many_calls(source, len(raw)))
     calls = []
     for index, item in enumerate(raw):
         where = f"{source}: tool_calls[{index}]"
@@ -68,6 +70,13 @@ def _calls(raw: Any, source: str) -> tuple[ToolCall, ...]:
         arguments = function.get("arguments", "")
         calls.append(ToolCall.from_model_arguments(call_id, name, arguments))
     return tuple(calls)
+
+
+def too_many_calls(source: str, count: int) -> str:
+    return (
+        f"{source}: the reply makes {count} tool calls; pytest-fncall reads at most "
+        f"{MAX_CALLS_PER_TURN} from one reply (a runaway model or a broken server)"
+    )
 
 
 def _usage(raw: Any) -> Usage:
