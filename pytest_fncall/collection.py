@@ -28,7 +28,9 @@ class FncallFile(pytest.File):
 
     def collect(self) -> Iterator[FncallItem]:
         known = registered_marks(self.config) if strict_markers(self.config) else None
-        spec = load_spec(self.path, known)
+        settings = self.config.stash[settings_key]
+        root = None if settings.allow_outside_root else self.config.rootpath
+        spec = load_spec(self.path, known, root=root)
         models: tuple[str | None, ...] = self.config.stash[settings_key].models or (
             None,
         )

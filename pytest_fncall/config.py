@@ -108,6 +108,12 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(
         "fncall_snapshot", type="bool", default=False, help="See --fncall-snapshot."
     )
+    parser.addini(
+        "fncall_allow_outside_root",
+        type="bool",
+        default=False,
+        help="Allow `file:` tool sources outside pytest's rootdir (through .. or a symlink).",
+    )
     group.addoption(
         "--fncall-concurrency",
         dest="fncall_concurrency",
@@ -168,6 +174,7 @@ def settings_from_config(config: pytest.Config) -> Settings:
             f"Valid values: {', '.join(RECORD_MODES)}."
         )
     return Settings(
+        allow_outside_root=bool(config.getini("fncall_allow_outside_root")),
         models=tuple(models),
         record_mode=record_mode,
         concurrency=concurrency,

@@ -20,6 +20,7 @@ class Settings:
     max_retries: int = DEFAULT_MAX_RETRIES
     record_mode: str = "off"
     snapshot_all: bool = False
+    allow_outside_root: bool = False  # `file:` tool sources outside the rootdir
     concurrency: int = DEFAULT_CONCURRENCY
     repeat: int | None = None  # --fncall-repeat: trials per case, overriding the specs
     environment: dict[str, str] = field(default_factory=dict, repr=False)
