@@ -11,6 +11,11 @@ import httpcore  # noqa: F401
 import httpx  # noqa: F401
 import pytest
 import yaml  # noqa: F401
+from hypothesis import settings
+
+# `--hypothesis-profile=fuzz-long` runs the fuzz tests longer (CI may choose it); it must be
+# registered before hypothesis reads the option, so here rather than in the test module.
+settings.register_profile("fuzz-long", max_examples=2_000, deadline=None)
 
 # pytester's inline runs drop the modules they import. Imported here, these stay loaded, so
 # classes keep one identity across runs: httpx maps httpcore's exceptions by class, and

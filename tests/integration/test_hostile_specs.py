@@ -272,21 +272,23 @@ def test_nesting_up_to_the_limit_runs_to_a_verdict(
     result.assert_outcomes(passed=2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until collection.py passes root=self.config.rootpath to load_spec; "
-    "then remove this mark",
-)
+def outside_tools(pytester: pytest.Pytester, ini: str = "") -> Path:
+    """A spec whose ``file:`` leads out of the rootdir (pytester.path) to a tools file."""
+    outside = pytester.path.parent / f"{pytester.path.name}-outside.json"
+    outside.write_text(json.dumps([{"name": "t"}]), encoding="utf-8")
+    pytester.makeini(f"[pytest]\n{ini}")
+    (pytester.path / "escape.fncall.yaml").write_text(
+        f"version: 1\ntools:\n  - file: ../{outside.name}\n"
+        "cases: [{id: a, prompt: x}]\n",
+        encoding="utf-8",
+    )
+    return outside
+
+
 def test_tools_file_outside_the_rootdir_is_refused(
     pytester: pytest.Pytester, run_pytest: Any
 ) -> None:
-    outside = pytester.path.parent / f"{pytester.path.name}-outside.json"
-    outside.write_text(json.dumps([{"name": "t"}]), encoding="utf-8")
-    pytester.makeini("[pytest]\n")  # the rootdir is pytester.path
-    (pytester.path / "escape.fncall.yaml").write_text(
-        f"version: 1\ntools:\n  - file: ../{outside.name}\ncases: [{{id: a, prompt: x}}]\n",
-        encoding="utf-8",
-    )
+    outside = outside_tools(pytester)
     result = run_pytest()
 
     assert_clean(result.stdout.str())
@@ -297,6 +299,16 @@ def test_tools_file_outside_the_rootdir_is_refused(
             "unless the ini option fncall_allow_outside_root is true"
         ]
     )
+
+
+def test_tools_file_outside_the_rootdir_is_read_when_allowed(
+    pytester: pytest.Pytester, run_pytest: Any
+) -> None:
+    outside_tools(pytester, ini="fncall_allow_outside_root = true\n")
+    result = run_pytest()
+
+    assert_clean(result.stdout.str())
+    result.assert_outcomes(skipped=1)  # collected; no model configured
 
 
 # --- a few hundred mutated specs ------------------------------------------------------

@@ -28,7 +28,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -535,12 +535,19 @@ def test_uncompilable_regex_is_a_spec_error(tmp_path: Path) -> None:
     assert problem.message.startswith("invalid regular expression for $regex: ")
 
 
-def test_nested_quantifier_against_long_output_terminates(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Refused in specs; were it ever used, it would run in a child stopped in time.
+@pytest.fixture
+def short_regex_timeout(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Stop child regex checks after 0.3 s; no results kept from before or for after
+    (they are cached per pattern and value, the message naming the timeout)."""
     monkeypatch.setattr(matcher_text, "REGEX_SECONDS", 0.3)
-    matcher_text._check.cache_clear()  # results are kept per pattern and value
+    matcher_text._check.cache_clear()
+    yield
+    matcher_text._check.cache_clear()
+
+
+@pytest.mark.usefixtures("short_regex_timeout")
+def test_nested_quantifier_against_long_output_terminates() -> None:
+    # Refused in specs; were it ever used, it would run in a child stopped in time.
     start = time.perf_counter()
     result = regex_check("(a+)+$", "a" * 30 + "b", search=False)
 
@@ -551,12 +558,9 @@ def test_nested_quantifier_against_long_output_terminates(
     )
 
 
-def test_polynomial_regex_on_long_output_is_stopped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.usefixtures("short_regex_timeout")
+def test_polynomial_regex_on_long_output_is_stopped() -> None:
     # Three ambiguous quantifiers searched for: about n**4 steps, minutes at n=10,000.
-    monkeypatch.setattr(matcher_text, "REGEX_SECONDS", 0.3)
-    matcher_text._check.cache_clear()  # results are kept per pattern and value
     matcher = compile_matcher({"$search": "a.*a.*a.*b"})
     start = time.perf_counter()
     (mismatch,) = matcher.mismatches("a" * MAX_REGEX_INPUT)
