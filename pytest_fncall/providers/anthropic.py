@@ -12,16 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-import httpx
-
 from ..errors import ProviderError
 from ..results import MAX_CALLS_PER_TURN, ModelTurn, ToolCall, Usage
-from ..settings import Settings
 from .base import ModelRequest
-from .http import HttpPolicy, post_json
+from .http import KeyedHttpProvider, post_json
 from .names import ToolNames
 from .openai_format import too_many_calls
-from .redact import secrets_in
 
 PUBLIC_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -34,30 +30,11 @@ _DROPPED_SETTINGS = frozenset(
 _CHOICES = {"auto": "auto", "required": "any", "none": "none"}
 
 
-class AnthropicProvider:
+class AnthropicProvider(KeyedHttpProvider):
     name = "anthropic"
     key_variable = "ANTHROPIC_API_KEY"
     base_url_variable = "ANTHROPIC_BASE_URL"
     public_base_url = PUBLIC_BASE_URL
-
-    def __init__(
-        self,
-        model: str,
-        settings: Settings,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.model = model
-        environment = settings.environment
-        base = settings.base_url or environment.get(self.base_url_variable)
-        self.base_url = (base or self.public_base_url).rstrip("/")
-        self.key = environment.get(self.key_variable) or None
-        if self.key is None and self.base_url == self.public_base_url:
-            raise ProviderError(
-                f"{self.name}: {self.key_variable} is not set; export it, or point "
-                f"--fncall-base-url at a server that needs no key"
-            )
-        self.secrets = secrets_in(environment, self.key)
-        self.policy = HttpPolicy(settings.timeout_s, settings.max_retries, transport)
 
     @property
     def url(self) -> str:

@@ -29,8 +29,9 @@ from typing import Any
 import httpx
 
 from ..errors import ProviderError
+from ..settings import Settings
 from .limiter import current_limiter
-from .redact import scrub, scrub_json
+from .redact import scrub, scrub_json, secrets_in
 
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 """A larger body is a provider error: a real reply, even a long one, is far smaller."""
@@ -379,3 +380,36 @@ def _where(url: str) -> str:
 def _snippet(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class KeyedHttpProvider:
+    """The connection part every keyed HTTP provider shares: base URL and key.
+
+    Base URL: ``--fncall-base-url``, else the provider's environment variable, else its
+    public URL. The key comes from the environment; it is required only for the public
+    URL (a local server usually needs none).
+    """
+
+    name: str
+    key_variable: str
+    base_url_variable: str
+    public_base_url: str
+
+    def __init__(
+        self,
+        model: str,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.model = model
+        environment = settings.environment
+        base = settings.base_url or environment.get(self.base_url_variable)
+        self.base_url = (base or self.public_base_url).rstrip("/")
+        self.key = environment.get(self.key_variable) or None
+        if self.key is None and self.base_url == self.public_base_url.rstrip("/"):
+            raise ProviderError(
+                f"{self.name}: {self.key_variable} is not set; export it, or point "
+                f"--fncall-base-url at a server that needs no key"
+            )
+        self.secrets = secrets_in(environment, self.key)
+        self.policy = HttpPolicy(settings.timeout_s, settings.max_retries, transport)

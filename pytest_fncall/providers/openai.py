@@ -10,44 +10,20 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import httpx
-
-from ..errors import ProviderError
 from ..results import ModelTurn, ToolCall
-from ..settings import Settings
 from .base import ModelRequest
-from .http import HttpPolicy, post_json
+from .http import KeyedHttpProvider, post_json
 from .names import ToolNames
 from .openai_format import parse_openai_reply
-from .redact import secrets_in
 
 PUBLIC_BASE_URL = "https://api.openai.com/v1"
 
 
-class OpenAIProvider:
+class OpenAIProvider(KeyedHttpProvider):
     name = "openai"
     key_variable = "OPENAI_API_KEY"
     base_url_variable = "OPENAI_BASE_URL"
     public_base_url = PUBLIC_BASE_URL
-
-    def __init__(
-        self,
-        model: str,
-        settings: Settings,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.model = model
-        environment = settings.environment
-        base = settings.base_url or environment.get(self.base_url_variable)
-        self.base_url = (base or self.public_base_url).rstrip("/")
-        self.key = environment.get(self.key_variable) or None
-        if self.key is None and self.base_url == self.public_base_url.rstrip("/"):
-            raise ProviderError(
-                f"{self.name}: {self.key_variable} is not set; export it, or point "
-                f"--fncall-base-url at a server that needs no key"
-            )
-        self.secrets = secrets_in(environment, self.key)
-        self.policy = HttpPolicy(settings.timeout_s, settings.max_retries, transport)
 
     @property
     def url(self) -> str:
