@@ -98,30 +98,69 @@ class ModelTurn:
 
 
 @dataclass(frozen=True)
+class ToolResult:
+    """What a simulated tool sent back for one call (loop mode).
+
+    ``content`` is the text the model receives; ``value`` the structured result it was
+    rendered from (a JSON value; ``$from`` reads paths in it), None for plain text.
+    ``fault`` names the injected fault (``timeout``, ``malformed``, ...) that produced
+    the result, when one did.
+    """
+
+    content: str
+    is_error: bool = False
+    value: Any = None
+    fault: str | None = None
+
+
+@dataclass(frozen=True)
 class PlacedCall:
-    """A call with its place in the trajectory: ``index`` counts calls across steps."""
+    """A call with its place in the trajectory: ``index`` counts calls across steps,
+    ``turn`` counts scripted user turns (0 without ``turns``). ``result`` is what the
+    simulated tool answered (loop mode), else None."""
 
     index: int
     step: int
     call: ToolCall
+    result: ToolResult | None = None
+    turn: int = 0
 
 
 @dataclass(frozen=True)
 class Trajectory:
-    """Every assistant turn of one trial, in order (single mode has exactly one)."""
+    """Every assistant turn of one trial, in order (single mode has exactly one).
+
+    Loop mode adds, by call index, the simulated tool's ``results``; by step, the user
+    ``turns`` each step belongs to; the simulated environment's ``initial_state`` and
+    ``final_state`` (None without a stateful environment); and ``stopped``: why the loop
+    ended early (``"max_steps"``), None when the model answered without a call.
+    """
 
     steps: tuple[ModelTurn, ...]
+    results: tuple[ToolResult | None, ...] = ()
+    turns: tuple[int, ...] = ()
+    initial_state: Any = None
+    final_state: Any = None
+    stopped: str | None = None
 
     def placed_calls(self) -> tuple[PlacedCall, ...]:
         placed: list[PlacedCall] = []
         for step_number, turn in enumerate(self.steps):
+            user_turn = self.turns[step_number] if step_number < len(self.turns) else 0
             for call in turn.calls:
-                placed.append(PlacedCall(len(placed), step_number, call))
+                index = len(placed)
+                result = self.results[index] if index < len(self.results) else None
+                placed.append(PlacedCall(index, step_number, call, result, user_turn))
         return tuple(placed)
 
     @property
     def final_text(self) -> str | None:
         return self.steps[-1].text if self.steps else None
+
+    @property
+    def looped(self) -> bool:
+        """Whether tools answered (loop mode), rather than calls only being recorded."""
+        return bool(self.results) or len(self.steps) > 1
 
 
 @dataclass(frozen=True)
