@@ -17,8 +17,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 _EXPORTS = {
     "Failure": "results",
+    "Fncall": "api",
     "FncallError": "errors",
     "FncallFailure": "errors",
+    "FncallResult": "api_result",
+    "FncallUsageError": "api_tools",
     "ModelRequest": "providers.base",
     "ModelTurn": "results",
     "Provider": "providers.base",
@@ -34,8 +37,11 @@ _EXPORTS = {
 
 __all__ = [
     "Failure",
+    "Fncall",
     "FncallError",
     "FncallFailure",
+    "FncallResult",
+    "FncallUsageError",
     "ModelRequest",
     "ModelTurn",
     "Provider",
@@ -51,6 +57,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from .api import Fncall
+    from .api_result import FncallResult
+    from .api_tools import FncallUsageError
     from .errors import FncallError, FncallFailure, ProviderError, SpecError
     from .providers.base import ModelRequest, Provider
     from .results import Failure, ModelTurn, Tool, ToolCall, Trajectory, Usage

@@ -46,7 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="text",
         help="markdown: for a pull-request comment (default: text)",
     )
+    from .bfcl.cli import add_parser as add_bfcl_parser
+
+    add_bfcl_parser(commands)
     arguments = parser.parse_args(argv)
+    if arguments.command == "import-bfcl":
+        from .bfcl.cli import run as run_import_bfcl
+
+        return run_import_bfcl(arguments.questions, arguments.answers, arguments.out)
     if arguments.command == "compare":
         from .compare import run_compare
 

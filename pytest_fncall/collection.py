@@ -26,11 +26,18 @@ from .settings import split_model
 class FncallFile(pytest.File):
     """A ``*.fncall.yaml`` file: one item per case and model."""
 
-    def collect(self) -> Iterator[FncallItem]:
+    def collect(self) -> Iterator[pytest.Item]:
         known = registered_marks(self.config) if strict_markers(self.config) else None
         settings = self.config.stash[settings_key]
         root = None if settings.allow_outside_root else self.config.rootpath
-        spec = load_spec(self.path, known, root=root)
+        spec = self.loaded = load_spec(self.path, known, root=root)
+        if settings.lint:  # one static-check item instead of the cases; no model
+            from .lint_item import LINT_ITEM_NAME, FncallLintItem
+
+            lint = FncallLintItem.from_parent(self, name=LINT_ITEM_NAME, loaded=spec)
+            lint.add_marker("fncall")
+            yield lint
+            return
         models: tuple[str | None, ...] = self.config.stash[settings_key].models or (
             None,
         )
@@ -41,7 +48,7 @@ class FncallFile(pytest.File):
                 item.add_marker("fncall")
                 if model is None:
                     item.add_marker(pytest.mark.skip(reason=NO_MODEL_REASON))
-                for kind in sorted(case.expectation.check_kinds):
+                for kind in sorted(case.check_kinds):
                     item.add_marker(f"fncall_{kind}")
                 for mark in case.marks:
                     item.add_marker(
@@ -188,6 +195,7 @@ class FncallItem(pytest.Item):
                 excinfo.value.trajectory,
                 self.case.messages,
                 self.config.get_verbosity(),
+                self.case.user_turns,
             )
         if not self.config.getoption("fulltrace"):
             excinfo.traceback = excinfo.traceback.cut(path=inspect.getfile(type(self)))
@@ -226,7 +234,7 @@ class FncallItem(pytest.Item):
             error=error,
             reliability=reliability,
             messages=self.case.messages,
-            expect=self.case.expectation.described,
+            expect=self.case.described,
         )
 
     def reportinfo(self) -> tuple[Any, int | None, str]:

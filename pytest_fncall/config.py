@@ -139,6 +139,28 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(
         "fncall_repeat", type="string", default="", help="See --fncall-repeat."
     )
+    group.addoption(
+        "--fncall-lint",
+        dest="fncall_lint",
+        action="store_true",
+        default=None,
+        help="Check specs and tools without calling a model: each spec file becomes one "
+        "item, PATH::fncall-lint, failing on lint errors; warnings are listed at the end. "
+        "Default: ini fncall_lint, else off.",
+    )
+    parser.addini("fncall_lint", type="bool", default=False, help="See --fncall-lint.")
+    group.addoption(
+        "--fncall-coverage",
+        dest="fncall_coverage",
+        action="store_true",
+        default=None,
+        help="Report which declared tools, parameters and enum values the selected "
+        "cases' expectations exercise, and which none does (needs no model). Default: "
+        "ini fncall_coverage, else off.",
+    )
+    parser.addini(
+        "fncall_coverage", type="bool", default=False, help="See --fncall-coverage."
+    )
 
 
 def settings_from_config(config: pytest.Config) -> Settings:
@@ -182,12 +204,19 @@ def settings_from_config(config: pytest.Config) -> Settings:
         snapshot_all=bool(
             config.getoption("fncall_snapshot") or config.getini("fncall_snapshot")
         ),
+        lint=_flag(config, "fncall_lint"),
+        coverage=_flag(config, "fncall_coverage"),
         rootdir=config.rootpath,
         base_url=_option_or_ini(config, "fncall_base_url") or None,
         timeout_s=timeout,
         max_retries=retries,
         environment=dict(os.environ),
     )
+
+
+def _flag(config: pytest.Config, name: str) -> bool:
+    """A store_true option or its bool ini twin (the option can only turn it on)."""
+    return bool(config.getoption(name) or config.getini(name))
 
 
 def _option_or_ini(config: pytest.Config, name: str) -> str:

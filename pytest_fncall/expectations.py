@@ -14,6 +14,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from . import spec
+from .dataflow import parse_reference
 from .matchers import ArgumentsMatcher, MatcherError, compile_arguments
 from .ordering import MatchMode, ParallelGroup
 
@@ -69,6 +70,7 @@ class Expectation:
     no_call: bool = False
     forbid: tuple[CallPattern, ...] = ()
     single_call: bool = False  # written as `call:` (messages say "exactly one call")
+    uses_dataflow: bool = False  # some argument takes `$from` an earlier call
 
     @functools.cached_property
     def described(self) -> tuple[str, ...]:
@@ -121,12 +123,14 @@ def compile_expectation(
             single_call=True,
         )
     patterns: list[CallPattern] = []
+    written: list[tuple[KeyPath, dict[str, Any] | None]] = []  # each pattern's args
     groups: list[ParallelGroup] = []
     for index, item in enumerate(expect.calls or ()):
         location: KeyPath = ("calls", index)
         if isinstance(item, spec.ParallelGroupSpec):
             group_members = []
             for member_index, member in enumerate(item.parallel):
+                written.append(((*location, "parallel", member_index), member.args))
                 group_members.append(len(patterns))
                 patterns.append(
                     _pattern(
@@ -140,14 +144,17 @@ def compile_expectation(
                 )
             groups.append(ParallelGroup(tuple(group_members), item.exclusive))
         else:
+            written.append((location, item.args))
             label = f"#{len(patterns) + 1}"
             patterns.append(_pattern(item, location, resolver, label, None, False))
+    flow = _dataflow_edges(written, patterns)
     return Expectation(
         patterns=tuple(patterns),
         checks_calls=expect.calls is not None,
         mode=expect.match or "strict",
         groups=tuple(groups),
-        before=_before_edges(expect.before or [], patterns),
+        before=_before_edges(expect.before or [], patterns, flow),
+        uses_dataflow=bool(flow),
         no_call=bool(expect.no_call),
         forbid=_forbidden(expect, resolver),
     )
@@ -214,11 +221,57 @@ def _forbidden(expect: spec.Expect, resolver: _Names) -> tuple[CallPattern, ...]
     return tuple(forbidden)
 
 
-def _before_edges(
-    pairs: list[tuple[str, str]], patterns: list[CallPattern]
-) -> tuple[tuple[int, int], ...]:
-    ids = {p.label: i for i, p in enumerate(patterns) if not p.label.startswith("#")}
+def _pattern_ids(patterns: Sequence[CallPattern]) -> dict[str, int]:
+    return {p.label: i for i, p in enumerate(patterns) if not p.label.startswith("#")}
+
+
+def _dataflow_edges(
+    written: Sequence[tuple[KeyPath, dict[str, Any] | None]],
+    patterns: Sequence[CallPattern],
+) -> list[tuple[int, int]]:
+    """``$from`` makes the pattern it names come first: one edge per reference."""
+    ids = _pattern_ids(patterns)
     edges = []
+    for target, (location, raw) in enumerate(written):
+        for key_path, text in _references(raw, (*location, "args")):
+            pattern_id = parse_reference(text).pattern_id
+            if pattern_id not in ids:
+                known = ", ".join(sorted(ids)) or "none: give patterns an 'id'"
+                raise ExpectationError(
+                    key_path, f"$from names no pattern id {pattern_id!r} (ids: {known})"
+                )
+            if ids[pattern_id] == target:
+                raise ExpectationError(
+                    key_path, "$from cannot take a value from the call it checks"
+                )
+            edges.append((ids[pattern_id], target))
+    return edges
+
+
+def _references(raw: object, location: KeyPath) -> list[tuple[KeyPath, str]]:
+    """Every ``{$from: text}`` inside ``raw`` (already compiled, so well-formed)."""
+    found: list[tuple[KeyPath, str]] = []
+    stack: list[tuple[object, KeyPath]] = [(raw, location)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$from" and isinstance(value, str):
+                    found.append(((*where, key), value))
+                else:
+                    stack.append((value, (*where, str(key))))
+        elif isinstance(node, list):
+            stack.extend((item, (*where, i)) for i, item in enumerate(node))
+    return found
+
+
+def _before_edges(
+    pairs: list[tuple[str, str]],
+    patterns: list[CallPattern],
+    implied: Sequence[tuple[int, int]] = (),
+) -> tuple[tuple[int, int], ...]:
+    ids = _pattern_ids(patterns)
+    edges = list(implied)
     for index, pair in enumerate(pairs):
         for side, name in enumerate(pair):
             if name not in ids:
@@ -233,6 +286,8 @@ def _before_edges(
     cycle = _find_cycle(edges, len(patterns))
     if cycle:
         names = " -> ".join(patterns[i].label for i in cycle)
+        if not pairs:
+            raise ExpectationError(("calls",), f"$from references cycle: {names}")
         raise ExpectationError(("before",), f"'before' has a cycle: {names}")
     return tuple(edges)
 

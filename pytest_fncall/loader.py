@@ -6,7 +6,6 @@ Everything that can be wrong with a spec is found here, at collection, and repor
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -18,10 +17,13 @@ from pydantic import ValidationError
 from . import spec
 from .errors import SpecError, SpecProblem
 from .expectations import Expectation, ExpectationError, compile_expectation
+from .loader_loop import LoopSpecError, case_checks, loop_kinds, loop_plan
+from .loader_tools import load_tools
+from .loop_checks import LoopChecks
+from .loop_plan import LoopPlan
 from .reliability import RepeatPlan
 from .results import Tool
-from .tool_sources import EMPTY_PARAMETERS, ToolSourceError, tools_from_file
-from .validation import schema_problem
+from .spec_problems import display, problem, pydantic_problems
 from .yamlfile import (
     KeyPath,
     YamlDocument,
@@ -62,6 +64,29 @@ class CaseDefinition:
     marks: tuple[MarkSpec, ...] = ()
     snapshot: SnapshotPolicy | None = None  # None: the spec does not ask for one
     repeat: RepeatPlan = field(default_factory=RepeatPlan)
+    loop: LoopPlan | None = None  # None: single mode (calls recorded, not executed)
+    checks: LoopChecks | None = None  # reply, state, recover, max_identical_calls
+    loop_kinds: frozenset[str] = frozenset()
+
+    @property
+    def user_turns(self) -> tuple[str | None, ...]:
+        """The scripted user messages of loop-mode ``turns`` (for transcripts)."""
+        return tuple(turn.user for turn in self.loop.turns) if self.loop else ()
+
+    @property
+    def described(self) -> tuple[str, ...]:
+        """What the case expects, as lines of text for reports."""
+        extra = tuple(self.checks.describe()) if self.checks else ()
+        if self.loop is not None:
+            extra += (f"at most {self.loop.max_steps} steps",)
+        own = self.expectation.described
+        checks_calls = self.expectation.check_kinds or self.expectation.no_call
+        return (own if checks_calls or not extra else ()) + extra
+
+    @property
+    def check_kinds(self) -> frozenset[str]:
+        """What the case checks, as marker kinds (``fncall_<kind>``)."""
+        return self.expectation.check_kinds | self.loop_kinds
 
 
 @dataclass(frozen=True)
@@ -72,15 +97,6 @@ class LoadedSpec:
 
 
 _SKIP_REASON_MARKS = {"skip", "xfail"}
-# When a union (e.g. `repeat: 5 | {n: 5, ...}`) is given a mapping, its scalar members'
-# complaints ("Input should be a valid integer") only hide the mapping member's message.
-_SCALAR_TYPE_ERRORS = {
-    "int_type",
-    "float_type",
-    "bool_type",
-    "string_type",
-    "literal_error",
-}
 INTERNAL_ERROR: Final = "pytest-fncall failed while loading this spec"
 """How a bug (an exception other than :class:`SpecError`) is reported: a spec error."""
 
@@ -117,7 +133,7 @@ def _load(
     document = _read(path)
     parsed = _validate(path, document)
     problems: list[SpecProblem] = []
-    tools = _load_tools(path, document, parsed, problems, root)
+    tools = load_tools(path, document, parsed, problems, root)
     cases = []
     seen: dict[str, int] = {}
     for index, case in enumerate(parsed.cases):
@@ -125,7 +141,7 @@ def _load(
         line = document.line_of(where) or 1
         if case.id in seen:
             problems.append(
-                _problem(
+                problem(
                     path,
                     document,
                     (*where, "id"),
@@ -135,11 +151,16 @@ def _load(
             continue
         seen[case.id] = line
         try:
-            cases.append(_case(case, parsed.defaults, tools, line, known_marks))
+            cases.append(_case(case, parsed, tools, line, known_marks, path, root))
         except _CaseProblem as exc:
             problems.append(
-                _problem(path, document, (*where, *exc.location), exc.message)
+                problem(path, document, (*where, *exc.location), exc.message)
             )
+        except LoopSpecError as exc:
+            location = exc.location if exc.in_file else (*where, *exc.location)
+            found = problem(path, document, location, exc.message)
+            if found not in problems:  # a file-level mistake, met by every case
+                problems.append(found)
     if problems:
         raise SpecError(problems)
     return LoadedSpec(path, tuple(tools), tuple(cases))
@@ -163,7 +184,7 @@ def _read(path: Path) -> YamlDocument:
         return parse_yaml(text)
     except YamlProblem as exc:
         raise SpecError(
-            [SpecProblem(path, exc.line, _display(exc.key_path, None), exc.message)]
+            [SpecProblem(path, exc.line, display(exc.key_path, None), exc.message)]
         ) from None
 
 
@@ -183,114 +204,7 @@ def _validate(path: Path, document: YamlDocument) -> spec.Spec:
     try:
         return spec.Spec.model_validate(document.data)
     except ValidationError as exc:
-        raise SpecError(_pydantic_problems(path, document, exc)) from None
-
-
-def _pydantic_problems(
-    path: Path, document: YamlDocument, error: ValidationError
-) -> list[SpecProblem]:
-    by_location: dict[KeyPath, list[str]] = {}
-    mappings_refused: set[KeyPath] = set()  # a union member refused a mapping: noise
-    for item in error.errors(include_url=False):
-        loc = item["loc"]
-        if item["type"] in ("unknown_key", "not_supported"):
-            loc = (*loc, item["ctx"]["key"])
-        location = _data_location(document.data, loc, item["type"] == "missing")
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "string_pattern_mismatch":
-            message = (
-                f"{item['input']!r} may hold only letters, digits, '_', '.' and '-'"
-            )
-        if item["type"] in _SCALAR_TYPE_ERRORS and isinstance(item["input"], dict):
-            mappings_refused.add(location)
-            by_location.setdefault(location, [])
-            continue
-        messages = by_location.setdefault(location, [])
-        if message not in messages:
-            messages.append(message)
-    for location in mappings_refused:
-        if not by_location[location]:
-            by_location[location].append("this mapping is not allowed here")
-    # A union reports each member's complaint; keep the most specific ones.
-    specific = [
-        location
-        for location in by_location
-        if not any(other[: len(location)] == location != other for other in by_location)
-    ]
-    return [
-        _problem(path, document, location, " or ".join(by_location[location]))
-        for location in specific
-    ]
-
-
-def _data_location(data: Any, loc: tuple[str | int, ...], missing: bool) -> KeyPath:
-    """Follow pydantic's error location through the data, dropping union member tags;
-    a ``missing`` key is named even though the data does not have it."""
-    location: list[str | int] = []
-    current = data
-    for position, part in enumerate(loc):
-        last = position == len(loc) - 1
-        if isinstance(current, dict) and isinstance(part, str):
-            if part in current:
-                location.append(part)
-                current = current[part]
-            elif last and missing:
-                location.append(part)
-        elif (
-            isinstance(current, list) and isinstance(part, int) and part < len(current)
-        ):
-            location.append(part)
-            current = current[part]
-    return tuple(location)
-
-
-def _load_tools(
-    path: Path,
-    document: YamlDocument,
-    parsed: spec.Spec,
-    problems: list[SpecProblem],
-    root: Path | None,
-) -> list[Tool]:
-    tools: dict[str, Tool] = {}
-    for index, source in enumerate(parsed.tools):
-        where: KeyPath = ("tools", index)
-        if source.file is not None:
-            try:
-                loaded = tools_from_file(path.parent / source.file, root)
-            except ToolSourceError as exc:
-                problems.append(_problem(path, document, (*where, "file"), str(exc)))
-                continue
-            schema_key: KeyPath = (*where, "file")
-        else:
-            assert source.name is not None  # checked by the model
-            parameters = source.parameters
-            loaded = [
-                Tool(
-                    source.name,
-                    source.description or "",
-                    parameters or EMPTY_PARAMETERS,
-                )
-            ]
-            keys = ("parameters", "inputSchema", "input_schema")
-            given = [k for k in keys if k in document.data["tools"][index]]
-            schema_key = (*where, given[0]) if given else where
-        for tool in loaded:
-            problem = schema_problem(tool.parameters)
-            if problem is None and tool.parameters.get("type", "object") != "object":
-                problem = "the arguments schema must have type 'object'"
-            if problem:
-                problems.append(
-                    _problem(path, document, schema_key, f"{tool.name}: {problem}")
-                )
-            elif tool.name in tools:
-                problems.append(
-                    _problem(
-                        path, document, where, f"tool {tool.name!r} is declared twice"
-                    )
-                )
-            else:
-                tools[tool.name] = tool
-    return list(tools.values())
+        raise SpecError(pydantic_problems(path, document, exc)) from None
 
 
 class _CaseProblem(Exception):
@@ -302,11 +216,14 @@ class _CaseProblem(Exception):
 
 def _case(
     case: spec.Case,
-    defaults: spec.Defaults,
+    parsed: spec.Spec,
     tools: Sequence[Tool],
     line: int,
     known_marks: Collection[str] | None,
+    path: Path,
+    root: Path | None,
 ) -> CaseDefinition:
+    defaults = parsed.defaults
     declared = [tool.name for tool in tools]
     offered = _offered(case.tools, declared)
     tool_choice = case.tool_choice or defaults.tool_choice or "auto"
@@ -329,6 +246,16 @@ def _case(
         expectation = compile_expectation(case.expect, declared, offered)
     except ExpectationError as exc:
         raise _CaseProblem(("expect", *exc.location), exc.message) from None
+    checks = case_checks(case.expect, tools)
+    plan = loop_plan(
+        case,
+        parsed,
+        tools=tools,
+        offered=offered,
+        expectation=expectation,
+        spec_dir=path.parent,
+        root=root,
+    )
     return CaseDefinition(
         id=case.id,
         line=line,
@@ -344,6 +271,9 @@ def _case(
             case.snapshot if case.snapshot is not None else defaults.snapshot
         ),
         repeat=_repeat(case.repeat if case.repeat is not None else defaults.repeat),
+        loop=plan,
+        checks=checks,
+        loop_kinds=loop_kinds(case, plan is not None),
     )
 
 
@@ -426,55 +356,3 @@ def _mark(raw: spec.Mark, index: int, known: Collection[str] | None) -> MarkSpec
             "'markers' ini option)",
         )
     return mark
-
-
-def _problem(
-    path: Path, document: YamlDocument, location: KeyPath, message: str
-) -> SpecProblem:
-    return SpecProblem(
-        path, document.line_of(location), _display(location, document.data), message
-    )
-
-
-def _display(location: KeyPath, data: Any) -> str:
-    """``cases.weather.expect.calls[0].args``: cases by id, other list items by index."""
-    text = ""
-    current = data
-    for part in location:
-        if isinstance(part, int):
-            case_id = (
-                current[part].get("id") if _is_case_list(text, current, part) else None
-            )
-            shown = isinstance(case_id, str) and re.fullmatch(
-                spec.CASE_ID_PATTERN, case_id
-            )
-            text += f".{case_id}" if shown else f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-        current = _child(current, part)
-    if len(location) > _SHOWN_PARTS:  # a path 64 levels deep: its start and its end
-        tail = _display(location[-2:], None).lstrip(".")
-        hidden = len(location) - _SHOWN_PARTS - 2
-        head = _display(location[:_SHOWN_PARTS], data)
-        return f"{head}<{hidden} more>{'' if tail.startswith('[') else '.'}{tail}"
-    return text
-
-
-_SHOWN_PARTS: Final = 10
-
-
-def _is_case_list(text: str, current: Any, index: int) -> bool:
-    return (
-        text == "cases"
-        and isinstance(current, list)
-        and index < len(current)
-        and isinstance(current[index], dict)
-    )
-
-
-def _child(current: Any, part: str | int) -> Any:
-    if isinstance(current, dict) and isinstance(part, str):
-        return current.get(part)
-    if isinstance(current, list) and isinstance(part, int) and part < len(current):
-        return current[part]
-    return None

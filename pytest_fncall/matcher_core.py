@@ -59,6 +59,10 @@ class Matcher(abc.ABC):
     """A compiled expectation; ``mismatches`` returns [] when the value matches."""
 
     accepts_missing: bool = False
+    # Read-only facts for static checks (pytest_fncall.lint), set where they are known:
+    literal: object = MISSING  # the JSON value a literal (or `$eq`) stands for
+    candidates: tuple[object, ...] | None = None  # the values `$in` accepts
+    inner: Matcher | None = None  # what `$optional` checks when the key is present
 
     def mismatches(self, value: object, path: str = "$") -> list[Mismatch]:
         """Every way ``value`` (maybe :data:`MISSING`) fails, reported at ``path``."""
@@ -142,9 +146,11 @@ def typed(text: str, kind: str, test: Callable[[Any], bool]) -> Matcher:
 
 def equal(expected: object) -> Matcher:
     """The literal ``expected``, compared deeply the JSON way."""
-    return from_test(
+    matcher = from_test(
         render(expected), lambda v: None if json_equal(v, expected) else ""
     )
+    matcher.literal = expected
+    return matcher
 
 
 def object_of(fields: dict[str, Matcher], exact: bool, prefix: str = "") -> Matcher:
@@ -168,7 +174,10 @@ def object_of(fields: dict[str, Matcher], exact: bool, prefix: str = "") -> Matc
             ]
         return found
 
-    return Compiled(text, check)
+    matcher = Compiled(text, check)
+    if exact and all(m.literal is not MISSING for m in fields.values()):
+        matcher.literal = {key: m.literal for key, m in fields.items()}
+    return matcher
 
 
 def array_of(text: str, items: Callable[[int], Sequence[Matcher] | None]) -> Matcher:

@@ -1,5 +1,5 @@
 """Matchers of any value: ``$eq $in $any $absent $optional $type $schema $not $any_of
-$all_of``, and ``$from``, reserved for loop mode.
+$all_of``, and ``$from`` (a value an earlier call produced; see :mod:`.dataflow`).
 
 ``$any`` and ``$absent`` can also be written as bare strings (:data:`BARE`).
 ``$optional``, ``$absent`` and the logical ones decide for themselves what a missing
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from .dataflow import MISSING_VALUE, SOURCES, parse_reference
 from .matcher_core import (
     MISSING,
     Compile,
@@ -45,10 +46,12 @@ def _build_eq(arg: object, opts: Opts, loc: Loc, nested: Compile) -> Matcher:
 def _build_in(arg: object, opts: Opts, loc: Loc, nested: Compile) -> Matcher:
     if not is_array(arg) or not arg:
         raise MatcherError(loc, f"$in needs a non-empty list, got {render(arg)}")
-    return from_test(
+    matcher = from_test(
         f"one of {render(arg)}",
         lambda v: None if any(json_equal(v, c) for c in arg) else "",
     )
+    matcher.candidates = tuple(arg)
+    return matcher
 
 
 @GENERAL.op("$any", "$absent")
@@ -64,11 +67,13 @@ def _build_flag(arg: object, opts: Opts, loc: Loc, nested: Compile) -> Matcher:
 @GENERAL.op("$optional")
 def _build_optional(arg: object, opts: Opts, loc: Loc, nested: Compile) -> Matcher:
     inner = nested(arg, loc)
-    return Compiled(
+    matcher = Compiled(
         f"optional {inner.describe()}",
         lambda value, path: [] if value is MISSING else inner.mismatches(value, path),
         True,
     )
+    matcher.inner = inner
+    return matcher
 
 
 @GENERAL.op("$type")
@@ -128,6 +133,33 @@ def _build_any_all(arg: object, opts: Opts, loc: Loc, nested: Compile) -> Matche
 
 @GENERAL.op("$from")
 def _build_from(arg: object, opts: Opts, loc: Loc, nested: Compile) -> Matcher:
-    raise MatcherError(
-        loc, "$from needs loop mode, which this version does not run yet"
-    )
+    if not isinstance(arg, str):
+        raise MatcherError(loc, "$from takes a reference such as search.result.id")
+    try:
+        reference = parse_reference(arg)
+    except ValueError as exc:
+        raise MatcherError(loc, str(exc)) from None
+    text = f"from {reference.text}"
+
+    def check(value: object, path: str) -> list[Mismatch]:
+        lookup = SOURCES.get()
+        if lookup is None:
+            return [Mismatch(path, f"{text}: no earlier call to take it from")]
+        found = lookup(reference)
+        values = [s for s in found if s.value is not MISSING_VALUE]
+        if any(json_equal(value, source.value) for source in values):
+            return []
+        if not found:
+            note = (
+                f"no call in an earlier step matches pattern {reference.pattern_id!r}"
+            )
+        elif not values:
+            note = f"the earlier call #{found[0].call_number} has no {reference.text}"
+        else:
+            shown = ", ".join(
+                f"{render(s.value)} (call #{s.call_number})" for s in values[:3]
+            )
+            note = f"{reference.text} was {shown}"
+        return [Mismatch(path, f"expected {text}, got {render(value)}: {note}")]
+
+    return Compiled(text, check)

@@ -16,7 +16,7 @@ against actual arguments (parsed JSON) as often as needed. A check returns
 
 Matchers: ``$eq $in $any $absent $optional $type $schema $regex $search $text $ieq
 $loose $approx $range $gt $gte $lt $lte $len $contains $set $subset $each $not
-$any_of $all_of $py``; ``$from`` is reserved for loop mode.
+$any_of $all_of $py $from`` (``$from``: loop mode, see :mod:`.dataflow`).
 
 This module compiles; the matchers live in families, each with its own registry:
 :mod:`.matcher_general`, :mod:`.matcher_text`, :mod:`.matcher_numbers`,
@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from .matcher_bfcl import BFCL
 from .matcher_collections import COLLECTIONS
 from .matcher_core import (
     MISSING,
@@ -66,7 +67,7 @@ __all__ = [
 # matcher name: (builder, names of the options it takes)
 _OPS: Final[dict[str, tuple[Builder, tuple[str, ...]]]] = {
     name: entry
-    for family in (GENERAL, TEXT, NUMBERS, COLLECTIONS, PYTHON)
+    for family in (GENERAL, TEXT, NUMBERS, COLLECTIONS, PYTHON, BFCL)
     for name, entry in family.builders.items()
 }
 

@@ -18,16 +18,24 @@ from .config import add_options, settings_from_config, settings_key
 from .reporting import FncallReporter, add_report_options
 
 if TYPE_CHECKING:
+    from .api import Fncall
     from .providers import Provider
     from .settings import Settings
 
 SPEC_SUFFIXES = (".fncall.yaml", ".fncall.yml")
 
 MARKERS = (
-    "fncall: a pytest-fncall case from a *.fncall.yaml spec",
+    "fncall: a pytest-fncall case from a Python test using the fncall fixture "
+    "(on a test, class or module, fncall(model='PROVIDER/MODEL' or a list, "
+    "tools=[...]) sets its models and fncall.run()'s default tools) or from a "
+    "*.fncall.yaml spec",
     "fncall_tool_choice: an fncall case that checks which tools are called",
     "fncall_args: an fncall case that checks argument values",
     "fncall_order: an fncall case that checks call order or parallel batching",
+    "fncall_loop: an fncall case run in loop mode (simulated tools answer)",
+    "fncall_reply: an fncall case that checks the final reply's text",
+    "fncall_state: an fncall case that checks a simulated environment's final state",
+    "fncall_recovery: an fncall case that checks recovery after an injected fault",
 )
 
 
@@ -43,7 +51,12 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
-    config.stash[settings_key] = settings_from_config(config)
+    settings = config.stash[settings_key] = settings_from_config(config)
+    if settings.lint or settings.coverage:
+        from .static_report import StaticReporter
+
+        static = StaticReporter(config, lint=settings.lint, coverage=settings.coverage)
+        config.pluginmanager.register(static, "fncall-static")
     config.pluginmanager.register(FncallReporter(config), "fncall-reporter")
 
 
@@ -59,6 +72,52 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             if isinstance(i, collection.FncallItem) and not _skipped(i)
         ]
     )
+
+
+@pytest.fixture
+def fncall_model() -> str | None:
+    """The PROVIDER/MODEL this test's ``fncall`` asks (tests using ``fncall`` are
+    parametrised per model); None when no model is configured."""
+    return None
+
+
+@pytest.fixture
+def fncall(request: pytest.FixtureRequest, fncall_model: str | None) -> Fncall:
+    """Ask the model from Python: ``fncall.run(prompt=..., tools=[...])`` returns a
+    result with ``calls``, ``text`` and ``assert_called(name, **args)``,
+    ``assert_no_call()``, ``assert_calls([...])``, ``check(**expect)``."""
+    from .api import make_fncall
+
+    return make_fncall(request, fncall_model)
+
+
+@pytest.hookimpl(trylast=True)  # after @parametrize: the model is the last id part
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "fncall_model" in metafunc.fixturenames:
+        from .api import parametrize_models
+
+        parametrize_models(metafunc)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Tests using the ``fncall`` fixture carry the ``fncall`` mark, as spec items do."""
+    if "fncall" in getattr(item, "fixturenames", ()) and not any(
+        item.iter_markers("fncall")
+    ):
+        item.add_marker("fncall")
+
+
+def pytest_report_teststatus(
+    report: pytest.TestReport,
+) -> tuple[str, str, str] | None:
+    """A provider failure in a test using ``fncall`` is an error, as in spec items."""
+    if (
+        report.when == "call"
+        and report.failed
+        and getattr(report, "fncall_provider_error", False)
+    ):
+        return "error", "E", "ERROR"
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -100,9 +159,10 @@ def _queued_on_this_worker(session: pytest.Session) -> list[pytest.Item]:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    reporter = config.pluginmanager.get_plugin("fncall-reporter")
-    if reporter is not None:
-        config.pluginmanager.unregister(reporter)
+    for name in ("fncall-reporter", "fncall-static"):
+        reporter = config.pluginmanager.get_plugin(name)
+        if reporter is not None:
+            config.pluginmanager.unregister(reporter)
     if "pytest_fncall.resources" in sys.modules:
         from .resources import close
 
@@ -123,6 +183,8 @@ def pytest_collect_file(
 
 def pytest_report_header(config: pytest.Config) -> str:
     settings = config.stash[settings_key]
+    if settings.lint:
+        return "fncall: lint (specs are checked; no model is called)"
     if not settings.models:
         return "fncall: no model configured (fncall items skip; use --fncall-model)"
     header = f"fncall: models={', '.join(settings.models)}"
@@ -136,6 +198,14 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    api = sys.modules.get("pytest_fncall.api")  # loaded iff a test used `fncall`
+    if api is not None:
+        api.annotate_report(item, call, report)
+    lint_item = sys.modules.get("pytest_fncall.lint_item")
+    if lint_item is not None and isinstance(item, lint_item.FncallLintItem):
+        if report.when == "call":
+            setattr(report, lint_item.LINT_ATTRIBUTE, item.lint_record())
+        return report
     # Only fncall items get a record; pytest_fncall.collection is loaded iff there are some.
     collection = sys.modules.get("pytest_fncall.collection")
     if collection is None or not isinstance(item, collection.FncallItem):

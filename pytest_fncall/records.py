@@ -7,7 +7,8 @@ Shape (DESIGN §5, extra fields welcome)::
     {"nodeid", "file", "case", "model", "outcome": "passed|failed|error|skipped",
      "xfail": reason | None, "failures": [{"code", "message", "details"}],
      "trials": [{"passed", "steps": [{"text", "calls": [{"name", "arguments",
-                 "raw_arguments", "result"}]}]}],
+                 "raw_arguments", "result": {"content", "is_error", "fault"} | None}]}],
+                 loop mode: "stopped", "final_state"}],
      "usage": {"input_tokens", "output_tokens"}, "latency_s", "error": message | None,
      "reliability": {"n", "c", "pass_hat_k": {"1": ...}, "pass_at_k": {...}} | None,
      "messages": [the prompt, OpenAI format], "expect": [expected patterns, as text]}
@@ -24,24 +25,31 @@ RECORD_ATTRIBUTE = "fncall_record"
 
 
 def trial_record(trajectory: Trajectory, passed: bool) -> dict[str, Any]:
-    return {
-        "passed": passed,
-        "steps": [
+    steps: list[dict[str, Any]] = [
+        {"text": turn.text, "calls": []} for turn in trajectory.steps
+    ]
+    for placed in trajectory.placed_calls():
+        call, result = placed.call, placed.result
+        steps[placed.step]["calls"].append(
             {
-                "text": turn.text,
-                "calls": [
-                    {
-                        "name": call.name,
-                        "arguments": call.arguments,
-                        "raw_arguments": call.raw_arguments,
-                        "result": None,  # single mode: calls are recorded, not executed
-                    }
-                    for call in turn.calls
-                ],
+                "name": call.name,
+                "arguments": call.arguments,
+                "raw_arguments": call.raw_arguments,
+                # single mode: calls are recorded, not executed
+                "result": None
+                if result is None
+                else {
+                    "content": result.content,
+                    "is_error": result.is_error,
+                    "fault": result.fault,
+                },
             }
-            for turn in trajectory.steps
-        ],
-    }
+        )
+    record: dict[str, Any] = {"passed": passed, "steps": steps}
+    if trajectory.looped:
+        record["stopped"] = trajectory.stopped
+        record["final_state"] = trajectory.final_state
+    return record
 
 
 def case_record(

@@ -38,6 +38,7 @@ def render_failures(
     trajectory: Trajectory,
     messages: Sequence[Mapping[str, Any]],
     verbosity: int,
+    user_turns: Sequence[str | None] = (),
 ) -> str:
     """The whole failure report of one item, as plain text (survives xdist)."""
     total = failure_count(failures)
@@ -55,26 +56,50 @@ def render_failures(
         lines.append("")
     if verbosity > 0:
         lines.append("transcript:")
-        lines.extend(INDENT + line for line in transcript(messages, trajectory))
+        lines.extend(
+            INDENT + line for line in transcript(messages, trajectory, user_turns)
+        )
     else:
         lines.append("(-v shows the transcript)")
     return safe_text("\n".join(_cut(line, MAX_LINE) for line in lines))
 
 
 def transcript(
-    messages: Sequence[Mapping[str, Any]], trajectory: Trajectory
+    messages: Sequence[Mapping[str, Any]],
+    trajectory: Trajectory,
+    user_turns: Sequence[str | None] = (),
 ) -> list[str]:
+    """The conversation: the prompt, then each step's text and calls; in loop mode each
+    call's simulated result (``->``) and the scripted user turns."""
     lines = []
     for message in messages:
         content = message.get("content")
         shown = content if isinstance(content, str) else render_value(content, 200)
         lines.append(f"{message.get('role', '?')}: {shown}")
+    results: dict[int, list[str]] = {}
+    for placed in trajectory.placed_calls():
+        if placed.result is not None:
+            kind = "error" if placed.result.is_error else "result"
+            if placed.result.fault:
+                kind += f", injected {placed.result.fault}"
+            content = placed.result.content
+            shown = content if len(content) <= 200 else content[:199] + "…"
+            results.setdefault(placed.step, []).append(f"  -> {kind}: {shown}")
+    current_turn = 0
     for step, turn in enumerate(trajectory.steps, start=1):
+        user_turn = trajectory.turns[step - 1] if step <= len(trajectory.turns) else 0
+        if user_turn != current_turn:
+            current_turn = user_turn
+            text = user_turns[user_turn] if user_turn < len(user_turns) else None
+            lines.append(f"user (turn {user_turn + 1}): {text or '(asked again)'}")
         label = f"assistant (step {step})" if len(trajectory.steps) > 1 else "assistant"
         if turn.text:
             lines.append(f"{label}: {turn.text}")
-        for call in turn.calls[:MAX_TRANSCRIPT_CALLS]:
+        shown_results = results.get(step - 1, [])
+        for number, call in enumerate(turn.calls[:MAX_TRANSCRIPT_CALLS]):
             lines.append(f"{label} calls {render_call(call)}")
+            if number < len(shown_results):
+                lines.append(shown_results[number])
         if len(turn.calls) > MAX_TRANSCRIPT_CALLS:
             more = len(turn.calls) - MAX_TRANSCRIPT_CALLS
             lines.append(f"{label} ... and {more} more calls")

@@ -6,7 +6,8 @@ The shape is DESIGN §5's, and ``schema/report.schema.json`` describes it::
      "summary": {model: {cases, passed, failed, errors, skipped, xfailed, xpassed,
                          pass_rate, codes, usage, latency_s}},
      "disagreements": [{case, file, outcomes, codes, nodeids}],
-     "cases": [record, ...]}          # sorted by nodeid: serial and xdist runs agree
+     "cases": [record, ...],          # sorted by nodeid: serial and xdist runs agree
+     "coverage": {"files": [...], "total": {...}}}   # only with --fncall-coverage
 
 The HTML report embeds the same document.
 """
@@ -31,15 +32,20 @@ class ReportError(ValueError):
 
 
 def build_report(
-    records: Iterable[Record], models: Sequence[str] = ()
+    records: Iterable[Record],
+    models: Sequence[str] = (),
+    *,
+    coverage: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The report document of ``records`` (``models``: the run's order of models)."""
+    """The report document of ``records`` (``models``: the run's order of models);
+    ``coverage``: the ``--fncall-coverage`` document
+    (:func:`pytest_fncall.coverage.coverage_document`), left out when None."""
     from . import __version__
 
     by_nodeid = {str(record["nodeid"]): record for record in records}
     cases = [by_nodeid[nodeid] for nodeid in sorted(by_nodeid)]
     names = ordered_models(cases, models)
-    return {
+    report = {
         "version": REPORT_VERSION,
         "generated_by": f"pytest-fncall {__version__}",
         "models": names,
@@ -47,6 +53,9 @@ def build_report(
         "disagreements": disagreements(cases, names),
         "cases": [strict_json(case) for case in cases],
     }
+    if coverage is not None:
+        report["coverage"] = strict_json(coverage)
+    return report
 
 
 def strict_json(value: Any) -> Any:

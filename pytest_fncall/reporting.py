@@ -127,7 +127,10 @@ class FncallReporter:
     def report(self) -> dict[str, Any]:
         from .report_json import build_report
 
-        return build_report(self.records.values(), self.models())
+        # --fncall-coverage registers "fncall-static", which holds the suite's coverage
+        static = self.config.pluginmanager.get_plugin("fncall-static")
+        coverage = static.coverage_document() if static is not None else None
+        return build_report(self.records.values(), self.models(), coverage=coverage)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker or (self.json_path is None and self.html_path is None):

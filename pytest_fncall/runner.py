@@ -1,7 +1,8 @@
 """Run one case against one model and judge it; knows nothing of pytest.
 
 Single mode: one request, one assistant turn; its calls are recorded, not executed.
-Repeated trials run concurrently (the request limiter of the run bounds them).
+Loop mode (a case with simulated tools): see :mod:`.loop`. Repeated trials run
+concurrently (the request limiter of the run bounds them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, replace
 
 from .errors import ProviderError
 from .loader import CaseDefinition
+from .loop import run_loop
+from .loop_verdict import judge_loop
 from .providers import ModelRequest, Provider
 from .reliability import RepeatPlan
 from .results import Failure, Trajectory
@@ -54,7 +57,18 @@ def build_request(case: CaseDefinition, model: str, step: int = 0) -> ModelReque
 
 
 async def run_case(case: CaseDefinition, provider: Provider, model: str) -> Trajectory:
-    """Ask the model once; provider problems raise :class:`~pytest_fncall.errors.ProviderError`."""
+    """One trial; provider problems raise :class:`~pytest_fncall.errors.ProviderError`."""
+    if case.loop is not None:
+        return await run_loop(
+            case.loop,
+            case_id=case.id,
+            model=model,
+            provider=provider,
+            messages=case.messages,
+            tools=case.tools,
+            tool_choice=case.tool_choice,
+            settings=case.settings,
+        )
     started = time.perf_counter()
     turn = await provider.complete(build_request(case, model))
     if turn.latency_s is None:
@@ -64,7 +78,14 @@ async def run_case(case: CaseDefinition, provider: Provider, model: str) -> Traj
 
 def judge(case: CaseDefinition, trajectory: Trajectory) -> list[Failure]:
     """Every failed check of the trajectory (empty when the case passes)."""
-    return evaluate(case.expectation, trajectory, case.tools)
+    if case.loop is not None:
+        return judge_loop(
+            case.loop, case.expectation, case.checks, trajectory, case.tools
+        )
+    failures = evaluate(case.expectation, trajectory, case.tools)
+    if case.checks is not None:
+        failures.extend(case.checks.failures(trajectory))
+    return failures
 
 
 async def run_trials(

@@ -23,6 +23,8 @@ class Settings:
     allow_outside_root: bool = False  # `file:` tool sources outside the rootdir
     concurrency: int = DEFAULT_CONCURRENCY
     repeat: int | None = None  # --fncall-repeat: trials per case, overriding the specs
+    lint: bool = False  # --fncall-lint: one lint item per spec file, not its cases
+    coverage: bool = False  # --fncall-coverage: what the selected cases exercise
     environment: dict[str, str] = field(default_factory=dict, repr=False)
     """Environment variables providers read (keys, base URLs); never printed."""
 

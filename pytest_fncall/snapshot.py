@@ -23,7 +23,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from .files import write_atomically
 from .loader import SnapshotPolicy
-from .results import Failure, Trajectory
+from .results import Failure, PlacedCall, Trajectory
 
 SNAPSHOT_DIR = "__fncall_snapshots__"
 _UPDATE_HINT = (
@@ -49,16 +49,25 @@ def snapshot_path(spec_path: Path, item_name: str) -> Path:
 def normalise(trajectory: Trajectory, policy: SnapshotPolicy) -> dict[str, Any]:
     """What a snapshot pins: per step, the calls (name and parsed arguments with sorted
     keys; calls of one step sorted, since parallel calls may come in any order) and, when
-    asked, the text. Ids, timings and usage are left out."""
+    asked, the text; in loop mode, each call's simulated result too. Ids, timings and
+    usage are left out."""
+    placed_by_step: dict[int, list[PlacedCall]] = {}
+    for placed in trajectory.placed_calls():
+        placed_by_step.setdefault(placed.step, []).append(placed)
     steps = []
-    for turn in trajectory.steps:
+    for number, turn in enumerate(trajectory.steps):
         calls = []
-        for call in turn.calls:
+        for placed in placed_by_step.get(number, []):
+            call = placed.call
             shown: dict[str, Any] = {"name": call.name}
             if call.arguments is None:
                 shown["raw_arguments"] = call.raw_arguments
             else:
                 shown["arguments"] = call.arguments
+            if placed.result is not None:
+                shown["result"] = placed.result.content
+                if placed.result.is_error:
+                    shown["is_error"] = True
             calls.append(shown)
         calls.sort(key=lambda shown: json.dumps(shown, sort_keys=True))
         step: dict[str, Any] = {"calls": calls}

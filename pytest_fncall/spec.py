@@ -20,10 +20,13 @@ from pydantic_core import PydanticCustomError
 
 from .spec_base import CASE_ID_PATTERN as CASE_ID_PATTERN
 from .spec_base import SpecModel
+from .spec_checks import Recover, Reply, StateCheck
+from .spec_simulation import Environment, Fault, Mocks
 
 
 class ToolSource(SpecModel):
-    """One entry of ``tools``: an inline tool, or ``file:`` naming a tools dump."""
+    """One entry of ``tools``: an inline tool, ``file:`` naming a tools dump, or
+    ``python:`` naming a function or a module of functions."""
 
     name: str | None = None
     description: str | None = None
@@ -36,6 +39,34 @@ class ToolSource(SpecModel):
         default=None,
         description="JSON or YAML file: an OpenAI tools array, Anthropic tools, an MCP "
         "tools/list result, or one tool.",
+    )
+    python: str | None = Field(
+        default=None,
+        description="'package.module:function' (one tool) or 'package.module' (every "
+        "public function defined in the module, in definition order); the schema comes "
+        "from the type hints, the descriptions from the docstring.",
+    )
+    include: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="With 'python: package.module': keep the functions whose names "
+        "match one of these globs.",
+    )
+    exclude: list[str] | None = Field(
+        default=None,
+        description="With 'python: package.module': leave out the functions whose "
+        "names match one of these globs.",
+    )
+    only: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="With 'file:': keep only the tools whose names match one of these "
+        "globs (each must match a tool).",
+    )
+    rename: dict[str, Annotated[str, Field(min_length=1)]] | None = Field(
+        default=None,
+        description="With 'file:' or 'python:': {old name: new name}; the old name must "
+        "be one of the source's tools, the new one must not clash with another.",
     )
 
     @model_validator(mode="before")
@@ -55,15 +86,43 @@ class ToolSource(SpecModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> ToolSource:
-        if self.file is not None:
-            if self.name or self.description or self.parameters is not None:
-                raise ValueError(
-                    "a 'file:' entry takes its tools from the file; "
-                    "remove name/description/parameters"
-                )
-        elif not self.name:
-            raise ValueError("a tool needs 'name' (inline) or 'file'")
+        if self.file is not None and self.python is not None:
+            raise ValueError("give one source per entry: 'file' or 'python', not both")
+        inline = self.name or self.description or self.parameters is not None
+        if self.file is not None and inline:
+            raise ValueError(
+                "a 'file:' entry takes its tools from the file; "
+                "remove name/description/parameters"
+            )
+        if self.python is not None and inline:
+            raise ValueError(
+                "a 'python:' entry takes name, description and schema from the "
+                "function; remove name/description/parameters (use 'rename' for "
+                "another name)"
+            )
+        if self.file is None and self.python is None and not self.name:
+            raise ValueError("a tool needs 'name' (inline), 'file' or 'python'")
+        if (self.include is not None or self.exclude is not None) and (
+            self.python is None
+        ):
+            raise ValueError(
+                "'include' and 'exclude' go with 'python: package.module'"
+                + (" (for 'file:' use 'only')" if self.file is not None else "")
+            )
+        if self.only is not None and self.file is None:
+            raise ValueError(
+                "'only' goes with 'file:'"
+                + (" (for 'python:' use 'include')" if self.python is not None else "")
+            )
+        if self.rename is not None and self.file is None and self.python is None:
+            raise ValueError(
+                "'rename' goes with 'file:' or 'python:' (an inline tool is named by "
+                "its 'name')"
+            )
         return self
+
+
+MaxSteps = Annotated[int, Field(ge=1, le=1000)]
 
 
 class NamedToolChoice(SpecModel):
@@ -122,6 +181,10 @@ class Defaults(SpecModel):
     tool_choice: ToolChoice | None = None
     settings: dict[str, Any] | None = Field(
         default=None, description="Passed to the model as request parameters."
+    )
+    max_steps: MaxSteps | None = Field(
+        default=None,
+        description="Assistant messages per trial in loop mode (default 8).",
     )
 
 
@@ -190,6 +253,23 @@ class Expect(SpecModel):
     no_call: bool | None = None
     forbid_tools: list[str] | None = None
     forbid: list[CallPattern] | None = None
+    reply: Reply | None = Field(
+        default=None, description="Checks on the final reply's text."
+    )
+    state: StateCheck | None = Field(
+        default=None,
+        description="Checks on the environment's final state (loop mode).",
+    )
+    recover: Recover | list[Recover] | None = Field(
+        default=None,
+        description="What the model must do after an injected fault (loop mode).",
+    )
+    max_identical_calls: int | None = Field(
+        default=None,
+        ge=1,
+        description="At most this many calls with the same tool and arguments "
+        "(a guard against retry storms).",
+    )
 
     _calls_as_patterns = field_validator("calls", "forbid", mode="before")(
         _names_to_patterns
@@ -223,6 +303,19 @@ class Message(SpecModel):
 Mark = str | dict[str, Any]
 
 
+class Turn(SpecModel):
+    """A scripted user turn in loop mode: a message, then the model runs its tools."""
+
+    user: str | None = Field(
+        default=None,
+        description="The user's message; leave it out to ask the model again.",
+    )
+    expect: Expect = Field(
+        default_factory=Expect,
+        description="Checks on this turn's steps only.",
+    )
+
+
 class Case(SpecModel):
     id: str = Field(pattern=CASE_ID_PATTERN)
     description: str | None = None
@@ -238,6 +331,25 @@ class Case(SpecModel):
         default=None, description="Pin the trajectory in __snapshots__/ (syrupy)."
     )
     expect: Expect = Field(default_factory=Expect)
+    mocks: Mocks | None = Field(
+        default=None, description="Simulated tool results (loop mode)."
+    )
+    environment: Environment | None = Field(
+        default=None,
+        description="A stateful simulated environment (loop mode).",
+    )
+    faults: list[Fault] | None = Field(
+        default=None, description="Faults injected into tool results (loop mode)."
+    )
+    turns: list[Turn] | None = Field(
+        default=None,
+        min_length=1,
+        description="Scripted user turns after the prompt (loop mode).",
+    )
+    max_steps: MaxSteps | None = Field(
+        default=None,
+        description="Assistant messages per trial in loop mode (default 8).",
+    )
 
     @model_validator(mode="after")
     def _one_input(self) -> Case:
@@ -252,6 +364,17 @@ class Spec(SpecModel):
     version: Literal[1]
     tools: list[ToolSource] = Field(default_factory=list)
     defaults: Defaults = Field(default_factory=Defaults)
+    mocks: Mocks | None = Field(
+        default=None,
+        description="Simulated tool results for every case (a case's own replace them).",
+    )
+    environment: Environment | None = Field(
+        default=None,
+        description="A stateful simulated environment for every case (loop mode).",
+    )
+    faults: list[Fault] | None = Field(
+        default=None, description="Faults injected in every case (loop mode)."
+    )
     cases: list[Case] = Field(min_length=1)
 
 

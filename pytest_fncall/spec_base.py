@@ -17,14 +17,6 @@ CASE_ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 # Keys of the spec format that later versions run (loop mode, repetition, snapshots...).
 # Naming one is not a typo, so it gets its own message instead of "unknown key".
 NOT_YET_SUPPORTED = {
-    "mocks": "loop mode",
-    "environment": "loop mode",
-    "faults": "loop mode",
-    "turns": "loop mode",
-    "max_steps": "loop mode",
-    "reply": "loop mode",
-    "state": "loop mode",
-    "recover": "loop mode",
     "perturb": "perturbations",
     "params": "parametrised cases",
 }

@@ -1,9 +1,15 @@
-"""Tools from files: OpenAI tools arrays, Anthropic tool lists, MCP ``tools/list`` results."""
+"""Tools from files: OpenAI tools arrays, Anthropic tool lists, MCP ``tools/list`` results.
+
+Also the per-source options shared by ``file:`` and ``python:`` entries: ``only`` (keep
+the tools matching these globs) and ``rename`` (``{old: new}``), see :func:`select_tools`.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Final
 
@@ -16,7 +22,16 @@ _SCHEMA_KEYS = ("parameters", "inputSchema", "input_schema")
 
 
 class ToolSourceError(Exception):
-    """A tools file that cannot be read; the message names the file and the entry."""
+    """A tool source that cannot be used; the message names the file and the entry.
+
+    ``key`` locates the mistake inside the source's entry in the spec (``("only", 0)``,
+    ``("rename", "old")``); empty when it is the source key itself (``file``,
+    ``python``).
+    """
+
+    def __init__(self, message: str, key: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def tools_from_file(path: Path, root: Path | None = None) -> list[Tool]:
@@ -136,3 +151,55 @@ def _tool(entry: Any, path: Path, index: int) -> Tool:
     if not isinstance(description, str):
         raise ToolSourceError(f"{where} ({name}): 'description' must be a string")
     return Tool(name=name, description=description, parameters=parameters)
+
+
+def select_tools(
+    tools: Sequence[Tool],
+    only: Sequence[str] | None = None,
+    rename: Mapping[str, str] | None = None,
+) -> list[Tool]:
+    """``tools`` cut down to those matching an ``only`` glob, then renamed.
+
+    Every ``only`` glob must match a tool; every ``rename`` key must name a kept tool, and
+    no new name may be another kept tool's (or another new) name. A mistake raises
+    :class:`ToolSourceError` whose ``key`` points at it.
+    """
+    names = [tool.name for tool in tools]
+    kept = list(tools)
+    if only is not None:
+        for index, glob in enumerate(only):
+            if not any(fnmatchcase(name, glob) for name in names):
+                raise ToolSourceError(
+                    f"{glob!r} matches no tool of this source (tools: {_listed(names)})",
+                    key=("only", index),
+                )
+        kept = [t for t in tools if any(fnmatchcase(t.name, g) for g in only)]
+    if not rename:
+        return kept
+    kept_names = [tool.name for tool in kept]
+    for old, new in rename.items():
+        if old not in kept_names:
+            where = "kept by 'only'" if old in names else "of this source"
+            raise ToolSourceError(
+                f"{old!r} is not a tool {where} (tools: {_listed(kept_names)})",
+                key=("rename", old),
+            )
+        others = [n for n in kept_names if n != old and n not in rename]
+        if new in others:
+            raise ToolSourceError(
+                f"cannot rename {old!r} to {new!r}: this source has a tool {new!r}",
+                key=("rename", old),
+            )
+        if new != old and list(rename.values()).count(new) > 1:
+            raise ToolSourceError(
+                f"cannot rename {old!r} to {new!r}: another tool is renamed to {new!r}",
+                key=("rename", old),
+            )
+    return [Tool(rename.get(t.name, t.name), t.description, t.parameters) for t in kept]
+
+
+def _listed(names: Sequence[str], limit: int = 20) -> str:
+    if not names:
+        return "none"
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names)} in all)"

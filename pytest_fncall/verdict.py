@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 
+from .dataflow import MISSING_VALUE, Reference, Source, SourceLookup, sources
 from .expectations import CallPattern, Expectation
 from .matchers import Mismatch
 from .ordering import CallSlot, PatternSlot, Problem, Solution, solve
@@ -39,8 +41,20 @@ MAX_LISTED_CALLS = 20  # calls listed in one failure's details; the rest are cou
 def evaluate(
     expectation: Expectation, trajectory: Trajectory, tools: Sequence[Tool]
 ) -> list[Failure]:
-    offered = {tool.name: tool for tool in tools}
     calls = trajectory.placed_calls()
+    if not expectation.uses_dataflow:
+        return _evaluate(expectation, calls, tools)
+    token = _FLOW.set(_Dataflow(expectation.patterns, calls))
+    try:
+        return _evaluate(expectation, calls, tools)
+    finally:
+        _FLOW.reset(token)
+
+
+def _evaluate(
+    expectation: Expectation, calls: Sequence[PlacedCall], tools: Sequence[Tool]
+) -> list[Failure]:
+    offered = {tool.name: tool for tool in tools}
     failures: list[Failure] = []
     for placed in calls:
         failures.extend(_implicit_failures(placed, offered))
@@ -117,7 +131,59 @@ def _mismatches(pattern: CallPattern, placed: PlacedCall) -> list[Mismatch] | No
         return None
     if pattern.arguments is None:
         return []
-    return pattern.arguments.mismatches(placed.call.arguments, exact=pattern.exact)
+    flow = _FLOW.get()
+    if flow is None:
+        return pattern.arguments.mismatches(placed.call.arguments, exact=pattern.exact)
+    with sources(flow.lookup_for(placed)):
+        return pattern.arguments.mismatches(placed.call.arguments, exact=pattern.exact)
+
+
+class _Dataflow:
+    """Where ``$from`` finds values: the calls of earlier steps that match the named
+    pattern (each match worked out once; a pattern's own ``$from`` looks further back)."""
+
+    def __init__(
+        self, patterns: Sequence[CallPattern], calls: Sequence[PlacedCall]
+    ) -> None:
+        self.by_id = {p.label: p for p in patterns if not p.label.startswith("#")}
+        self.calls = calls
+        self.matched: dict[tuple[str, int], bool] = {}
+
+    def lookup_for(self, placed: PlacedCall) -> SourceLookup:
+        def lookup(reference: Reference) -> list[Source]:
+            pattern = self.by_id.get(reference.pattern_id)
+            if pattern is None:
+                return []
+            found = []
+            for earlier in self.calls:
+                if earlier.step >= placed.step:
+                    break
+                if self._matches(pattern, earlier):
+                    found.append(
+                        Source(earlier.index + 1, _source_value(reference, earlier))
+                    )
+            return found
+
+        return lookup
+
+    def _matches(self, pattern: CallPattern, placed: PlacedCall) -> bool:
+        key = (pattern.label, placed.index)
+        if key not in self.matched:
+            self.matched[key] = _mismatches(pattern, placed) == []
+        return self.matched[key]
+
+
+def _source_value(reference: Reference, placed: PlacedCall) -> object:
+    if reference.source == "args":
+        return reference.value_in(placed.call.arguments)
+    result = placed.result
+    if result is None or result.is_error:
+        return MISSING_VALUE
+    root = result.value if result.value is not None else result.content
+    return reference.value_in(root)
+
+
+_FLOW: ContextVar[_Dataflow | None] = ContextVar("fncall_verdict_flow", default=None)
 
 
 class _CallsCheck:

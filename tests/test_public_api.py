@@ -21,6 +21,17 @@ def test_exports_are_the_real_classes():
     assert pytest_fncall.ToolCall is ToolCall
 
 
+def test_the_python_api_types_are_exported_for_annotations():
+    from pytest_fncall.api import Fncall
+    from pytest_fncall.api_result import FncallResult
+    from pytest_fncall.api_tools import FncallUsageError
+
+    assert pytest_fncall.Fncall is Fncall
+    assert pytest_fncall.FncallResult is FncallResult
+    assert pytest_fncall.FncallUsageError is FncallUsageError
+    assert issubclass(FncallUsageError, (pytest_fncall.FncallError, ValueError))
+
+
 def test_unknown_name_raises_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = pytest_fncall.nope

@@ -25,7 +25,7 @@ class ModelRequest:
         """The request as an OpenAI Chat Completions body (the ``python`` provider's input)."""
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [dict(message) for message in self.messages],
+            "messages": [plain_openai_message(message) for message in self.messages],
         }
         if self.tools:
             body["tools"] = [
@@ -47,6 +47,27 @@ class ModelRequest:
             )
         body.update(self.settings)
         return body
+
+
+ERROR_FLAG = "is_error"
+"""Marks a tool message whose result is a tool execution error (loop mode). Anthropic sends
+it as ``tool_result.is_error``; wires without such a flag get the text prefixed instead."""
+
+
+def plain_openai_message(message: Mapping[str, Any]) -> dict[str, Any]:
+    """``message`` as OpenAI accepts it: an errored tool result loses :data:`ERROR_FLAG`
+    (OpenAI refuses unknown message keys) and says "Error: ..." in its text instead."""
+    plain = dict(message)
+    if plain.pop(ERROR_FLAG, False) is True:
+        plain["content"] = error_text(plain.get("content"))
+    return plain
+
+
+def error_text(content: Any) -> Any:
+    """A tool error's text as a model without an error flag should read it."""
+    if isinstance(content, str) and not content.lower().startswith("error"):
+        return f"Error: {content}"
+    return content
 
 
 @runtime_checkable

@@ -30,7 +30,7 @@ import httpx
 from ..errors import ProviderError
 from ..results import ModelTurn, Tool, Usage
 from ..settings import Settings
-from .base import ModelRequest
+from .base import ERROR_FLAG, ModelRequest, error_text
 from .http import HttpPolicy, post_json
 from .openai_format import parse_openai_reply
 from .redact import secrets_in
@@ -157,7 +157,10 @@ def _messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
         out: dict[str, Any] = {"role": message.get("role")}
-        out.update(_content(message.get("content"), where))
+        content = message.get("content")
+        if message.get(ERROR_FLAG) is True:
+            content = error_text(content)
+        out.update(_content(content, where))
         if message.get("tool_calls"):
             out["tool_calls"] = [
                 _call(call, f"{where}.tool_calls[{number}]", call_names)

@@ -53,9 +53,9 @@ cases:
             id="excluded-tool",
         ),
         pytest.param(
-            "cases:\n  - id: a\n    prompt: x\n    mocks: {}\n",
-            "weather.fncall.yaml:21: cases.a.mocks: 'mocks' belongs to loop mode, which "
-            "this version of pytest-fncall does not run yet",
+            "cases:\n  - id: a\n    prompt: x\n    params: []\n",
+            "weather.fncall.yaml:21: cases.a.params: 'params' belongs to parametrised "
+            "cases, which this version of pytest-fncall does not run yet",
             id="not-yet-supported",
         ),
         pytest.param(

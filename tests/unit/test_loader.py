@@ -480,12 +480,13 @@ def test_unknown_key_far_from_any_lists_the_allowed_ones(tmp_path: Path) -> None
     assert (problem.line, problem.key_path) == (line(path, "zzzzzz"), "zzzzzz")
     assert (
         problem.message
-        == "unknown key 'zzzzzz' (allowed: cases, defaults, tools, version)"
+        == "unknown key 'zzzzzz' (allowed: cases, defaults, environment, faults, mocks, "
+        "tools, version)"
     )
 
 
 @pytest.mark.parametrize(
-    ("key", "feature"), [("mocks", "loop mode"), ("perturb", "perturbations")]
+    ("key", "feature"), [("params", "parametrised cases"), ("perturb", "perturbations")]
 )
 def test_not_yet_supported_key(tmp_path: Path, key: str, feature: str) -> None:
     path = write(tmp_path, f"cases:\n  - id: a\n    prompt: hi\n    {key}: {{}}\n")

@@ -531,7 +531,13 @@ def test_empty_arguments():
         (
             {"$from": "step1"},
             ("$from",),
-            "$from needs loop mode, which this version does not run yet",
+            "'step1' is not a reference: write <pattern id>.result<path> or "
+            "<pattern id>.args<path>, e.g. search.result.flights[0].id",
+        ),
+        (
+            {"$from": 3},
+            ("$from",),
+            "$from takes a reference such as search.result.id",
         ),
         ({"$py": "os.path.isabs"}, ("$py",), "$py needs 'package.module:function'"),
         ({"$py": 3}, ("$py",), "$py needs 'package.module:function'"),

@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 
+from pytest_fncall.errors import SpecError
+from pytest_fncall.loader import load_spec
 from pytest_fncall.results import Tool
 from pytest_fncall.tool_sources import (
     EMPTY_PARAMETERS,
     ToolSourceError,
+    select_tools,
     tools_from_file,
 )
 
@@ -354,3 +357,176 @@ def test_yaml_problem_without_a_line_has_no_none_in_the_message(tmp_path: Path) 
     message = error(path)
     assert "nest" in message  # "nested too deeply" or libyaml's "nesting depth"
     assert "None" not in message
+
+
+# --- only / rename ------------------------------------------------------------------
+
+THREE = [
+    Tool("get_weather", "W.", WEATHER_SCHEMA),
+    Tool("get_time", "", TIME_SCHEMA),
+    Tool("book", "B.", EMPTY_PARAMETERS),
+]
+
+
+def select_error(
+    only: list[str] | None = None, rename: dict[str, str] | None = None
+) -> ToolSourceError:
+    with pytest.raises(ToolSourceError) as info:
+        select_tools(THREE, only, rename)
+    return info.value
+
+
+def test_select_without_options_keeps_everything() -> None:
+    assert select_tools(THREE) == THREE
+
+
+def test_only_keeps_the_matching_tools_in_source_order() -> None:
+    assert select_tools(THREE, ["book", "get_w*"]) == [THREE[0], THREE[2]]
+
+
+def test_rename_keeps_description_and_schema() -> None:
+    assert select_tools(THREE, None, {"get_time": "now", "book": "book"}) == [
+        THREE[0],
+        Tool("now", "", TIME_SCHEMA),
+        THREE[2],
+    ]
+
+
+def test_rename_may_swap_names() -> None:
+    renamed = select_tools(THREE, None, {"get_time": "book", "book": "get_time"})
+
+    assert [(t.name, t.description) for t in renamed] == [
+        ("get_weather", "W."),
+        ("book", ""),
+        ("get_time", "B."),
+    ]
+
+
+def test_only_then_rename() -> None:
+    assert select_tools(THREE, ["get_*"], {"get_time": "book"}) == [
+        THREE[0],
+        Tool("book", "", TIME_SCHEMA),
+    ]
+
+
+def test_an_only_glob_matching_nothing() -> None:
+    error = select_error(only=["get_*", "send_*"])
+
+    assert error.key == ("only", 1)
+    assert str(error) == (
+        "'send_*' matches no tool of this source (tools: get_weather, get_time, book)"
+    )
+
+
+def test_renaming_a_tool_that_does_not_exist() -> None:
+    error = select_error(rename={"get_wether": "w"})
+
+    assert error.key == ("rename", "get_wether")
+    assert str(error) == (
+        "'get_wether' is not a tool of this source (tools: get_weather, get_time, book)"
+    )
+
+
+def test_renaming_a_tool_that_only_leaves_out() -> None:
+    error = select_error(only=["get_*"], rename={"book": "b"})
+
+    assert str(error) == (
+        "'book' is not a tool kept by 'only' (tools: get_weather, get_time)"
+    )
+
+
+def test_a_new_name_must_not_clash() -> None:
+    error = select_error(rename={"book": "get_time"})
+
+    assert error.key == ("rename", "book")
+    assert str(error) == (
+        "cannot rename 'book' to 'get_time': this source has a tool 'get_time'"
+    )
+
+
+def test_two_tools_renamed_to_one_name() -> None:
+    error = select_error(rename={"book": "x", "get_time": "x"})
+
+    assert str(error) == ("cannot rename 'book' to 'x': another tool is renamed to 'x'")
+
+
+def test_a_name_left_out_by_only_is_free_for_a_new_name() -> None:
+    renamed = select_tools(THREE, ["get_time"], {"get_time": "book"})
+
+    assert renamed == [Tool("book", "", TIME_SCHEMA)]
+
+
+def test_a_tool_source_error_without_a_key_points_at_the_source() -> None:
+    assert ToolSourceError("x").key == ()
+
+
+# --- only / rename in a spec ---------------------------------------------------------
+
+
+def spec_with(tmp_path: Path, entry: str) -> Path:
+    write_json(
+        tmp_path,
+        [
+            {"name": "get_weather", "parameters": WEATHER_SCHEMA},
+            {"name": "get_time", "parameters": TIME_SCHEMA},
+        ],
+    )
+    path = tmp_path / "s.fncall.yaml"
+    path.write_text(
+        f"version: 1\ntools:\n{entry}cases:\n  - id: a\n    prompt: hi\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_file_source_with_only_and_rename(tmp_path: Path) -> None:
+    path = spec_with(
+        tmp_path,
+        "  - file: tools.json\n    only: [get_time]\n    rename: {get_time: now}\n",
+    )
+
+    assert load_spec(path).tools == (Tool("now", "", TIME_SCHEMA),)
+
+
+@pytest.mark.parametrize(
+    ("entry", "line", "key", "message"),
+    [
+        (
+            "  - file: tools.json\n    only:\n      - get_time\n      - send_*\n",
+            6,
+            "tools[0].only[1]",
+            "'send_*' matches no tool of this source (tools: get_weather, get_time)",
+        ),
+        (
+            "  - file: tools.json\n    rename:\n      get_time: get_weather\n",
+            5,
+            "tools[0].rename.get_time",
+            "cannot rename 'get_time' to 'get_weather': this source has a tool "
+            "'get_weather'",
+        ),
+    ],
+)
+def test_only_and_rename_mistakes_in_a_spec(
+    tmp_path: Path, entry: str, line: int, key: str, message: str
+) -> None:
+    with pytest.raises(SpecError) as info:
+        load_spec(spec_with(tmp_path, entry))
+
+    (problem,) = info.value.problems
+    assert (problem.line, problem.key_path, problem.message) == (line, key, message)
+
+
+def test_a_renamed_tool_may_clash_with_another_source(tmp_path: Path) -> None:
+    path = spec_with(
+        tmp_path,
+        "  - name: now\n  - file: tools.json\n    rename: {get_time: now}\n",
+    )
+
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+
+    (problem,) = info.value.problems
+    assert (problem.key_path, problem.message) == (
+        "tools[1]",
+        "tool 'now' is declared twice",
+    )
