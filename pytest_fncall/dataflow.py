@@ -10,11 +10,18 @@ which calls those are through :data:`SOURCES` while it checks one call.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .expectations import CallPattern
+    from .matcher_core import Mismatch
+    from .results import PlacedCall
+
+    Mismatches = Callable[[CallPattern, PlacedCall], list[Mismatch] | None]
 
 _REFERENCE = re.compile(
     r"(?P<id>[A-Za-z0-9_.-]+?)\.(?P<source>result|args)"
@@ -87,3 +94,53 @@ def sources(lookup: SourceLookup) -> Iterator[None]:
         yield
     finally:
         SOURCES.reset(token)
+
+
+class Dataflow:
+    """Where ``$from`` finds values: the calls of earlier steps that match the named
+    pattern (each match worked out once; a pattern's own ``$from`` looks further back)."""
+
+    def __init__(
+        self, patterns: Sequence[CallPattern], calls: Sequence[PlacedCall]
+    ) -> None:
+        self.by_id = {p.label: p for p in patterns if not p.label.startswith("#")}
+        self.calls = calls
+        self.matched: dict[tuple[str, int], bool] = {}
+
+    def lookup_for(self, placed: PlacedCall, mismatches: Mismatches) -> SourceLookup:
+        """Where ``$from`` looks while the verdict checks ``placed``; ``mismatches``
+        decides whether an earlier call matches a pattern (the verdict's own rule)."""
+
+        def lookup(reference: Reference) -> list[Source]:
+            pattern = self.by_id.get(reference.pattern_id)
+            if pattern is None:
+                return []
+            found = []
+            for earlier in self.calls:
+                if earlier.step >= placed.step:
+                    break
+                if self._matches(pattern, earlier, mismatches):
+                    found.append(
+                        Source(earlier.index + 1, _source_value(reference, earlier))
+                    )
+            return found
+
+        return lookup
+
+    def _matches(
+        self, pattern: CallPattern, placed: PlacedCall, mismatches: Mismatches
+    ) -> bool:
+        key = (pattern.label, placed.index)
+        if key not in self.matched:
+            self.matched[key] = mismatches(pattern, placed) == []
+        return self.matched[key]
+
+
+def _source_value(reference: Reference, placed: PlacedCall) -> object:
+    if reference.source == "args":
+        return reference.value_in(placed.call.arguments)
+    result = placed.result
+    if result is None or result.is_error:
+        return MISSING_VALUE
+    root = result.value if result.value is not None else result.content
+    return reference.value_in(root)

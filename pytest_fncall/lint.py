@@ -31,8 +31,8 @@ from .expectations import CallPattern, Expectation
 from .loader import CaseDefinition, LoadedSpec
 from .matcher_core import MISSING, Matcher
 from .matcher_general import BARE
-from .matcher_text import regex_check
 from .matcher_values import render
+from .regex_guard import regex_check
 from .results import Tool
 from .schema_keywords import ONE_SCHEMA, SCHEMA_LISTS, SCHEMA_MAPS
 from .validation import schema_issues

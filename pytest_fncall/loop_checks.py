@@ -7,7 +7,7 @@ regexes; a mistake raises :class:`LoopCheckError` with its key path inside ``exp
 each failure with its code (``reply_mismatch``, ``state_mismatch``, ``no_recovery``,
 ``loop_detected``).
 
-Bounded for any trajectory: regexes run under :func:`.matcher_text.regex_check`'s
+Bounded for any trajectory: regexes run under :func:`.regex_guard.regex_check`'s
 limits, texts and calls are shortened in messages, and at most ``MAX_FAILURES_PER_CODE``
 failures of one code are listed (the rest are counted in one entry).
 
@@ -32,8 +32,8 @@ from .loop_checks_base import (
 )
 from .loop_checks_recover import RecoverCheck, compile_recover
 from .loop_checks_state import StateChecks, compile_state
-from .matcher_text import regex_check, regex_problem
 from .matcher_values import render
+from .regex_guard import regex_check, regex_problem
 from .results import Failure, PlacedCall, Trajectory, limit_per_code, render_call
 from .spec_checks import Recover, Reply, StateCheck
 

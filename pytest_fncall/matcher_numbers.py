@@ -6,6 +6,7 @@ options ``abs`` and ``rel``, as :func:`math.isclose` does.
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Final
 
@@ -16,8 +17,8 @@ NUMBERS = Registry()
 
 
 def _need_number(arg: object, loc: Loc) -> int | float:
-    if not is_number(arg):
-        raise MatcherError(loc, f"{loc[-1]} needs a number, got {render(arg)}")
+    if not is_number(arg) or (isinstance(arg, float) and not math.isfinite(arg)):
+        raise MatcherError(loc, f"{loc[-1]} needs a finite number, got {render(arg)}")
     return arg
 
 
@@ -30,7 +31,14 @@ def _build_approx(arg: object, opts: Opts, loc: Loc, nested: Compile) -> Matcher
     rel = limits.get("rel", 0 if limits else 1e-9)
     tolerance = max(limits.get("abs", 0), rel * abs(target))
     text = f"approx {target!r} ({shown})"
-    return typed(text, "number", lambda v: abs(v - target) <= tolerance)
+
+    def close(value: int | float) -> bool:
+        try:
+            return bool(abs(value - target) <= tolerance)
+        except OverflowError:  # an integer beyond float range is far from any target
+            return False
+
+    return typed(text, "number", close)
 
 
 _COMPARE: Final = {

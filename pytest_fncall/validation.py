@@ -4,7 +4,7 @@ A tool schema is checked once, at collection (:func:`schema_problem`): it must b
 under its dialect, every ``$ref`` must resolve inside the schema (remote and file
 references are never fetched), no chain of ``$ref``/``allOf``/``not``... may loop back
 to itself without reaching into the value (jsonschema would recurse forever), and its
-``pattern`` regexes must pass :func:`~pytest_fncall.matcher_text.regex_problem`.
+``pattern`` regexes must pass :func:`~pytest_fncall.regex_guard.regex_problem`.
 Arguments are then checked with ``pattern`` bounded like ``$search``.
 """
 
@@ -25,8 +25,8 @@ from jsonschema_specifications import (  # type: ignore[import-untyped]
     REGISTRY as _KNOWN_SCHEMAS,
 )
 
-from .matcher_text import regex_check, regex_problem
 from .matcher_values import clip
+from .regex_guard import regex_check, regex_problem
 from .results import Failure, ToolCall, render_call
 
 if TYPE_CHECKING:

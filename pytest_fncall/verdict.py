@@ -16,7 +16,7 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 
-from .dataflow import MISSING_VALUE, Reference, Source, SourceLookup, sources
+from .dataflow import Dataflow, sources
 from .expectations import CallPattern, Expectation
 from .matchers import Mismatch
 from .ordering import CallSlot, PatternSlot, Problem, Solution, solve
@@ -44,7 +44,7 @@ def evaluate(
     calls = trajectory.placed_calls()
     if not expectation.uses_dataflow:
         return _evaluate(expectation, calls, tools)
-    token = _FLOW.set(_Dataflow(expectation.patterns, calls))
+    token = _FLOW.set(Dataflow(expectation.patterns, calls))
     try:
         return _evaluate(expectation, calls, tools)
     finally:
@@ -134,56 +134,11 @@ def _mismatches(pattern: CallPattern, placed: PlacedCall) -> list[Mismatch] | No
     flow = _FLOW.get()
     if flow is None:
         return pattern.arguments.mismatches(placed.call.arguments, exact=pattern.exact)
-    with sources(flow.lookup_for(placed)):
+    with sources(flow.lookup_for(placed, _mismatches)):
         return pattern.arguments.mismatches(placed.call.arguments, exact=pattern.exact)
 
 
-class _Dataflow:
-    """Where ``$from`` finds values: the calls of earlier steps that match the named
-    pattern (each match worked out once; a pattern's own ``$from`` looks further back)."""
-
-    def __init__(
-        self, patterns: Sequence[CallPattern], calls: Sequence[PlacedCall]
-    ) -> None:
-        self.by_id = {p.label: p for p in patterns if not p.label.startswith("#")}
-        self.calls = calls
-        self.matched: dict[tuple[str, int], bool] = {}
-
-    def lookup_for(self, placed: PlacedCall) -> SourceLookup:
-        def lookup(reference: Reference) -> list[Source]:
-            pattern = self.by_id.get(reference.pattern_id)
-            if pattern is None:
-                return []
-            found = []
-            for earlier in self.calls:
-                if earlier.step >= placed.step:
-                    break
-                if self._matches(pattern, earlier):
-                    found.append(
-                        Source(earlier.index + 1, _source_value(reference, earlier))
-                    )
-            return found
-
-        return lookup
-
-    def _matches(self, pattern: CallPattern, placed: PlacedCall) -> bool:
-        key = (pattern.label, placed.index)
-        if key not in self.matched:
-            self.matched[key] = _mismatches(pattern, placed) == []
-        return self.matched[key]
-
-
-def _source_value(reference: Reference, placed: PlacedCall) -> object:
-    if reference.source == "args":
-        return reference.value_in(placed.call.arguments)
-    result = placed.result
-    if result is None or result.is_error:
-        return MISSING_VALUE
-    root = result.value if result.value is not None else result.content
-    return reference.value_in(root)
-
-
-_FLOW: ContextVar[_Dataflow | None] = ContextVar("fncall_verdict_flow", default=None)
+_FLOW: ContextVar[Dataflow | None] = ContextVar("fncall_verdict_flow", default=None)
 
 
 class _CallsCheck:

@@ -38,15 +38,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from pytest_fncall import loader, matcher_text
+from pytest_fncall import loader, regex_guard
 from pytest_fncall.errors import SpecError, SpecProblem
 from pytest_fncall.loader import INTERNAL_ERROR, load_spec
-from pytest_fncall.matcher_text import (
+from pytest_fncall.matchers import MISSING, MatcherError, compile_matcher
+from pytest_fncall.regex_guard import (
     MAX_REGEX_INPUT,
     regex_check,
     regex_problem,
 )
-from pytest_fncall.matchers import MISSING, MatcherError, compile_matcher
 from pytest_fncall.tool_sources import ALLOW_OUTSIDE_ROOT_OPTION
 from pytest_fncall.validation import schema_issues, schema_problem
 from pytest_fncall.yamlfile import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
@@ -539,10 +539,10 @@ def test_uncompilable_regex_is_a_spec_error(tmp_path: Path) -> None:
 def short_regex_timeout(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Stop child regex checks after 0.3 s; no results kept from before or for after
     (they are cached per pattern and value, the message naming the timeout)."""
-    monkeypatch.setattr(matcher_text, "REGEX_SECONDS", 0.3)
-    matcher_text._check.cache_clear()
+    monkeypatch.setattr(regex_guard, "REGEX_SECONDS", 0.3)
+    regex_guard._check.cache_clear()
     yield
-    matcher_text._check.cache_clear()
+    regex_guard._check.cache_clear()
 
 
 @pytest.mark.usefixtures("short_regex_timeout")

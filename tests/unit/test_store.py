@@ -481,7 +481,7 @@ def test_a_templated_matcher_argument_is_checked_per_call() -> None:
     )
     assert tools.execute(call("find_orders", {"min": 20})).value == ["O1", "O2"]
     assert tools.execute(call("find_orders", {"min": "a lot"})) == ToolResult(
-        "cannot check a condition of 'find_orders': $gte needs a number, got 'a lot'",
+        "cannot check a condition of 'find_orders': $gte needs a finite number, got 'a lot'",
         is_error=True,
     )
 
