@@ -9,6 +9,7 @@ schema-valid arguments), not that the model is good.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -128,3 +129,56 @@ def test_a_request_the_server_cannot_answer_is_a_clean_error(pytester, real_mode
         ]
     )
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+LOOP_SPEC = """\
+version: 1
+tools:
+  - name: get_weather
+    description: Current weather for a city.
+    parameters:
+      type: object
+      properties:
+        city: {type: string}
+      required: [city]
+mocks:
+  get_weather:
+    - return: {temp_c: 18, sky: clear}
+defaults:
+  system: You are a helpful assistant. Use a tool when one fits.
+  settings: {temperature: 0}
+cases:
+  - id: loop_weather
+    prompt: What's the weather in Paris?
+    tool_choice: {name: get_weather}
+    max_steps: 3
+    expect: {calls: [get_weather], match: superset}
+"""
+
+
+def test_a_loop_runs_against_the_real_server(pytester, real_model_url):
+    """The history the loop sends (assistant tool_calls with empty content, then
+    role=tool results under the model's ids) is accepted by a real server, step after
+    step; whatever the weak model does, the item ends passed or failed, never in error."""
+    pytester.makefile(".fncall.yaml", loop=LOOP_SPEC)
+    report = pytester.path / "report.json"
+    result = pytester.runpytest(
+        "-p",
+        "no:cacheprovider",
+        "--fncall-model=openai/smollm2",
+        f"--fncall-base-url={real_model_url}",
+        f"--fncall-report={report}",
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("errors", 0) == 0, result.stdout.str()
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 1
+    (case,) = json.loads(report.read_text())["cases"]
+    (trial,) = case["trials"]
+    first = trial["steps"][0]["calls"][0]
+    assert first["name"] == "get_weather"
+    assert first["result"] == {
+        "content": '{"temp_c": 18, "sky": "clear"}',
+        "is_error": False,
+        "fault": None,
+    }
+    assert len(trial["steps"]) >= 2  # the server answered the history with a result in it
