@@ -100,7 +100,10 @@ def openai_style(body: dict[str, Any], call_id: str) -> dict[str, Any]:
         call = {
             "id": call_id,
             "type": "function",
-            "function": {"name": "get_weather", "arguments": json.dumps({"city": city})},
+            "function": {
+                "name": "get_weather",
+                "arguments": json.dumps({"city": city}),
+            },
         }
         message = {"role": "assistant", "content": None, "tool_calls": [call]}
     else:
@@ -126,7 +129,8 @@ def test_openai_wire(tmp_path: Path, city: str) -> None:
         "content": expected,
     }
     assert trajectory.final_text == f"Tool said: {expected}"
-    assert len(trajectory.steps) == 2 and trajectory.stopped is None
+    assert len(trajectory.steps) == 2
+    assert trajectory.stopped is None
 
 
 def test_mistral_wire_uses_nine_character_ids_both_ways(tmp_path: Path) -> None:
@@ -216,7 +220,11 @@ def test_ollama_wire_names_the_tool_of_each_result(tmp_path: Path) -> None:
     provider = OllamaProvider("llama3.2", settings(tmp_path), transport)
     trajectory, _ = loop(provider)
     tool = bodies[1]["messages"][-1]
-    assert tool == {"role": "tool", "content": '{"temp": 18}', "tool_name": "get_weather"}
+    assert tool == {
+        "role": "tool",
+        "content": '{"temp": 18}',
+        "tool_name": "get_weather",
+    }
     assert bodies[1]["messages"][1]["tool_calls"][0]["function"] == {
         "name": "get_weather",
         "arguments": {"city": "Paris"},

@@ -181,4 +181,6 @@ def test_a_loop_runs_against_the_real_server(pytester, real_model_url):
         "is_error": False,
         "fault": None,
     }
-    assert len(trial["steps"]) >= 2  # the server answered the history with a result in it
+    assert (
+        len(trial["steps"]) >= 2
+    )  # the server answered the history with a result in it
