@@ -13,6 +13,7 @@ import pytest
 from .config import NO_MODEL_REASON, registered_marks, settings_key, strict_markers
 from .errors import FncallFailure, ProviderError, SpecError
 from .loader import CaseDefinition, SnapshotPolicy, load_spec
+from .perturb import item_name, run_key, variant_name
 from .progress import wait_with_progress
 from .records import case_record
 from .reliability import RepeatPlan, reliability_summary, unreliable
@@ -41,9 +42,10 @@ class FncallFile(pytest.File):
         models: tuple[str | None, ...] = self.config.stash[settings_key].models or (
             None,
         )
-        for case in spec.cases:
+        for case in (each for c in spec.cases for each in (c, *c.variants)):
+            variant = variant_name(case.perturbation)
             for model in models:
-                name = f"{case.id}[{model}]" if model else case.id
+                name = item_name(case.id, model, variant)
                 item = FncallItem.from_parent(self, name=name, case=case, model=model)
                 item.add_marker("fncall")
                 if model is None:
@@ -103,7 +105,8 @@ class FncallItem(pytest.Item):
                     f"--fncall-repeat {plan.n} is fewer trials than pass_hat_k.k "
                     f"({plan.pass_hat_k[0]}) of case {self.case.id!r}"
                 )
-            provider = item_provider(self.config, self.path, self.case.id, model)
+            key = run_key(self.case.id, self.case.perturbation)
+            provider = item_provider(self.config, self.path, key, model)
         except ProviderError as exc:
             self._run = concurrent.futures.Future()
             self._run.set_exception(exc)
@@ -235,6 +238,7 @@ class FncallItem(pytest.Item):
             reliability=reliability,
             messages=self.case.messages,
             expect=self.case.described,
+            perturbation=variant_name(self.case.perturbation),
         )
 
     def reportinfo(self) -> tuple[Any, int | None, str]:

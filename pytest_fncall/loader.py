@@ -21,6 +21,8 @@ from .loader_loop import LoopSpecError, case_checks, loop_kinds, loop_plan
 from .loader_tools import load_tools
 from .loop_checks import LoopChecks
 from .loop_plan import LoopPlan
+from .perturb import PerturbedTools
+from .perturb_load import add_variants
 from .reliability import RepeatPlan
 from .results import Tool
 from .spec_problems import display, problem, pydantic_problems
@@ -67,6 +69,8 @@ class CaseDefinition:
     loop: LoopPlan | None = None  # None: single mode (calls recorded, not executed)
     checks: LoopChecks | None = None  # reply, state, recover, max_identical_calls
     loop_kinds: frozenset[str] = frozenset()
+    perturbation: PerturbedTools | None = None  # what this variant shows the model
+    variants: tuple[CaseDefinition, ...] = ()  # the perturbed copies (perturb:)
 
     @property
     def user_turns(self) -> tuple[str | None, ...]:
@@ -85,8 +89,10 @@ class CaseDefinition:
 
     @property
     def check_kinds(self) -> frozenset[str]:
-        """What the case checks, as marker kinds (``fncall_<kind>``)."""
-        return self.expectation.check_kinds | self.loop_kinds
+        """What the case checks, as marker kinds (``fncall_<kind>``); a perturbed
+        variant is also ``perturbed``."""
+        perturbed = frozenset({"perturbed"} if self.perturbation else ())
+        return self.expectation.check_kinds | self.loop_kinds | perturbed
 
 
 @dataclass(frozen=True)
@@ -256,7 +262,7 @@ def _case(
         spec_dir=path.parent,
         root=root,
     )
-    return CaseDefinition(
+    definition = CaseDefinition(
         id=case.id,
         line=line,
         messages=_messages(case, defaults),
@@ -275,6 +281,7 @@ def _case(
         checks=checks,
         loop_kinds=loop_kinds(case, plan is not None),
     )
+    return add_variants(definition, case, parsed, tools, path, root)
 
 
 def _repeat(choice: spec.Repeat | None) -> RepeatPlan:

@@ -36,6 +36,7 @@ MARKERS = (
     "fncall_reply: an fncall case that checks the final reply's text",
     "fncall_state: an fncall case that checks a simulated environment's final state",
     "fncall_recovery: an fncall case that checks recovery after an injected fault",
+    "fncall_perturbed: a perturbed variant of an fncall case (perturb:)",
 )
 
 

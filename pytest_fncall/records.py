@@ -11,7 +11,8 @@ Shape (DESIGN §5, extra fields welcome)::
                  loop mode: "stopped", "final_state"}],
      "usage": {"input_tokens", "output_tokens"}, "latency_s", "error": message | None,
      "reliability": {"n", "c", "pass_hat_k": {"1": ...}, "pass_at_k": {...}} | None,
-     "messages": [the prompt, OpenAI format], "expect": [expected patterns, as text]}
+     "messages": [the prompt, OpenAI format], "expect": [expected patterns, as text],
+     "perturbation": the variant's name (``perturb:``) | None for the original case}
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def case_record(
     reliability: dict[str, Any] | None = None,
     messages: Sequence[Mapping[str, Any]] = (),
     expect: Sequence[str] = (),
+    perturbation: str | None = None,
 ) -> dict[str, Any]:
     """The record of one item once its outcome is known."""
     input_tokens = output_tokens = 0
@@ -89,6 +91,7 @@ def case_record(
         "file": file,
         "case": case,
         "model": model,
+        "perturbation": perturbation,
         "outcome": outcome,
         "xfail": xfail,
         "failures": [

@@ -7,6 +7,8 @@ The shape is DESIGN §5's, and ``schema/report.schema.json`` describes it::
                          pass_rate, codes, usage, latency_s}},
      "disagreements": [{case, file, outcomes, codes, nodeids}],
      "cases": [record, ...],          # sorted by nodeid: serial and xdist runs agree
+     "robustness": {model: [{perturbation, cases, passed, pass_rate, original_passed,
+                             original_pass_rate, delta}]},   # only with perturb: variants
      "coverage": {"files": [...], "total": {...}}}   # only with --fncall-coverage
 
 The HTML report embeds the same document.
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .files import write_atomically
+from .robustness import robustness
 from .scoreboard import Record, disagreements, ordered_models, summaries
 
 REPORT_VERSION = 1
@@ -53,6 +56,9 @@ def build_report(
         "disagreements": disagreements(cases, names),
         "cases": [strict_json(case) for case in cases],
     }
+    robust = robustness(cases, names)
+    if robust:
+        report["robustness"] = robust
     if coverage is not None:
         report["coverage"] = strict_json(coverage)
     return report

@@ -16,6 +16,7 @@ from .errors import ProviderError
 from .loader import CaseDefinition
 from .loop import run_loop
 from .loop_verdict import judge_loop
+from .perturb_provider import perturbing
 from .providers import ModelRequest, Provider
 from .reliability import RepeatPlan
 from .results import Failure, Trajectory
@@ -57,7 +58,10 @@ def build_request(case: CaseDefinition, model: str, step: int = 0) -> ModelReque
 
 
 async def run_case(case: CaseDefinition, provider: Provider, model: str) -> Trajectory:
-    """One trial; provider problems raise :class:`~pytest_fncall.errors.ProviderError`."""
+    """One trial; provider problems raise :class:`~pytest_fncall.errors.ProviderError`.
+    A perturbed variant asks through :mod:`.perturb_provider` (calls come back in
+    canonical names)."""
+    provider = perturbing(provider, case.perturbation)
     if case.loop is not None:
         return await run_loop(
             case.loop,

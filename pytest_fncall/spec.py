@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from .spec_base import CASE_ID_PATTERN as CASE_ID_PATTERN
 from .spec_base import SpecModel
 from .spec_checks import Recover, Reply, StateCheck
+from .spec_perturb import Distractors, Perturb, Variant
 from .spec_simulation import Environment, Fault, Mocks
 
 
@@ -122,6 +123,10 @@ class ToolSource(SpecModel):
         return self
 
 
+# Their 'from' is a ToolSource (defined above); spec_perturb cannot import it.
+Distractors.model_rebuild()
+Variant.model_rebuild()
+
 MaxSteps = Annotated[int, Field(ge=1, le=1000)]
 
 
@@ -185,6 +190,11 @@ class Defaults(SpecModel):
     max_steps: MaxSteps | None = Field(
         default=None,
         description="Assistant messages per trial in loop mode (default 8).",
+    )
+    perturb: Perturb | None = Field(
+        default=None,
+        description="Robustness variants of every case (a case's own 'perturb' "
+        "replaces them).",
     )
 
 
@@ -349,6 +359,11 @@ class Case(SpecModel):
     max_steps: MaxSteps | None = Field(
         default=None,
         description="Assistant messages per trial in loop mode (default 8).",
+    )
+    perturb: Perturb | None = Field(
+        default=None,
+        description="Robustness variants: each one more item, in which the model sees "
+        "renamed, reordered, undescribed or extra tools ([] runs none).",
     )
 
     @model_validator(mode="after")

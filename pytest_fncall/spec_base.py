@@ -17,7 +17,6 @@ CASE_ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 # Keys of the spec format that later versions run (loop mode, repetition, snapshots...).
 # Naming one is not a typo, so it gets its own message instead of "unknown key".
 NOT_YET_SUPPORTED = {
-    "perturb": "perturbations",
     "params": "parametrised cases",
 }
 

@@ -2,7 +2,9 @@
 
 Pure, so it is tested without pytest; :mod:`reporting` writes the lines through pytest's
 terminal reporter. Layout, per model: the outcome counts, pass rate, tokens and latency;
-then failure codes per model; then, with two or more models, the cases they disagree on.
+then failure codes per model; then, when cases have ``perturb:`` variants, the
+robustness table (:mod:`.robustness`); then, with two or more models, the cases they
+disagree on.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .robustness import robustness_lines
 from .scoreboard import (
     NO_MODEL,
     Record,
@@ -60,6 +63,10 @@ def summary_lines(
             lines.extend(_trial_lines(names, stats, width))
         lines.append("")
         lines.extend(_code_lines(names, stats, width))
+        robust = robustness_lines(records, names, width)
+        if robust:
+            lines.append("")
+            lines.extend(robust)
     unmodelled = sum(1 for record in records if model_of(record) == NO_MODEL)
     if unmodelled:
         if lines:

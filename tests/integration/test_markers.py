@@ -90,3 +90,47 @@ def test_markers_are_registered(run_pytest):
             "batching",
         ]
     )
+
+
+LOOP_SPEC = """\
+mocks:
+  get_weather: [{return: {temp: 18}}]
+cases:
+  - id: single
+    prompt: x
+    expect: {call: get_weather}
+  - id: looped
+    prompt: x
+    mocks:
+      get_weather: [{return: {temp: 18}}]
+    expect: {reply: {contains: "18"}}
+  - id: recovers
+    prompt: x
+    faults: [{tool: get_weather, inject: timeout, on_attempt: 1}]
+    expect: {recover: {from: get_weather, by: retry}}
+  - id: varied
+    prompt: x
+    perturb: [shuffle_tools]
+    expect: {call: get_weather}
+"""
+
+
+def test_loop_and_perturbation_markers(make_spec, run_pytest):
+    # the file-level mocks put every case in loop mode
+    make_spec(body=LOOP_SPEC)
+    assert selected(run_pytest, "-m", "fncall_loop") == [
+        "single",
+        "looped",
+        "recovers",
+        "varied",
+        "varied",
+    ]
+    assert selected(run_pytest, "-m", "fncall_reply") == ["looped"]
+    assert selected(run_pytest, "-m", "fncall_recovery") == ["recovers"]
+    assert selected(run_pytest, "-m", "fncall_perturbed") == ["varied"]
+    assert selected(run_pytest, "-m", "not fncall_perturbed") == [
+        "single",
+        "looped",
+        "recovers",
+        "varied",
+    ]

@@ -485,9 +485,7 @@ def test_unknown_key_far_from_any_lists_the_allowed_ones(tmp_path: Path) -> None
     )
 
 
-@pytest.mark.parametrize(
-    ("key", "feature"), [("params", "parametrised cases"), ("perturb", "perturbations")]
-)
+@pytest.mark.parametrize(("key", "feature"), [("params", "parametrised cases")])
 def test_not_yet_supported_key(tmp_path: Path, key: str, feature: str) -> None:
     path = write(tmp_path, f"cases:\n  - id: a\n    prompt: hi\n    {key}: {{}}\n")
 
