@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
+import json
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -294,4 +296,201 @@ def measure(
             else:
                 tally.by_kind[kind] += 1
                 tally.disagreements.append((entry.id, kind, output, got, expected))
+    return tally
+
+
+# --- recorded model outputs ------------------------------------------------------------
+#
+# ``scripts/record-bfcl-sample`` runs a sample of every category through the imported
+# specs against a real model (pytest-fncall with cassettes) and keeps, per entry, the tool
+# calls the model returned: names as the spec spells them and the raw argument strings.
+
+RECORDED = Path(__file__).parent / "fixtures" / "recorded"
+SAMPLE_SIZES = {
+    "simple_python": 40,
+    "multiple": 40,
+    "parallel": 25,
+    "parallel_multiple": 25,
+    "live_simple": 30,
+    "live_multiple": 25,
+    "irrelevance": 40,
+}
+"""Entries recorded per category: 225 in all, fewer where prompts or answers are long
+(the local model took 4-10 s an answer on two shared cores)."""
+
+RecordedCalls = list[dict[str, str]]
+"""``[{"name": ..., "arguments": <raw JSON text as the model sent it>}, ...]``."""
+
+
+def sample_ids(category: str, entries: list[Entry]) -> list[str]:
+    """A deterministic sample: the :data:`SAMPLE_SIZES` ids whose SHA-256 sorts first,
+    in data order."""
+    size = SAMPLE_SIZES[category]
+    ranked = sorted(entries, key=lambda e: hashlib.sha256(e.id.encode()).hexdigest())
+    chosen = {entry.id for entry in ranked[:size]}
+    return [entry.id for entry in entries if entry.id in chosen]
+
+
+def load_recorded(category: str, root: Path = RECORDED) -> dict[str, Any]:
+    """The recorded fixture of one category (``{"outputs": {id: calls}, ...}``)."""
+    data: dict[str, Any] = json.loads(
+        (root / f"{category}.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def bfcl_decode(calls: RecordedCalls) -> Output | None:
+    """The output as BFCL decodes a native tool-calling (FC) model's: each call's raw
+    arguments ``json.loads``-ed, ``[{name: args}]``; None where that raises (BFCL's
+    ``ast_decoder:decoder_failed``). The arguments may decode to a non-object."""
+    try:
+        return [{call["name"]: json.loads(call["arguments"])} for call in calls]
+    except ValueError:
+        return None
+
+
+def _is_call_list(output: Output) -> bool:
+    """BFCL's ``is_function_calling_format_output``."""
+    return all(
+        type(call) is dict
+        and len(call) == 1
+        and type(next(iter(call.values()))) is dict
+        for call in output
+    )
+
+
+def reference_recorded(
+    category: str, entry: Entry, calls: RecordedCalls
+) -> tuple[bool | None, Output | None]:
+    """BFCL's verdict on a recorded output (None where its checker would crash), and the
+    decoded output (None when BFCL cannot decode it)."""
+    decoded = bfcl_decode(calls)
+    if entry.answer is None:  # relevance check: an undecodable output is "no call"
+        made_call = decoded is not None and _is_call_list(decoded) and bool(decoded)
+        return not made_call, decoded
+    if decoded is None or not _is_call_list(decoded):
+        return False, decoded  # decoder_failed / decoder_wrong_output_format
+    return reference(category, entry, decoded), decoded
+
+
+def our_failures(case: CaseDefinition, calls: RecordedCalls) -> list[str]:
+    """The failure codes of the imported spec on a recorded output (empty = pass): the
+    calls are rebuilt from the raw argument strings exactly as a cassette replays them."""
+    turn = ModelTurn(
+        None,
+        tuple(
+            ToolCall.from_model_arguments(f"call_{i}", call["name"], call["arguments"])
+            for i, call in enumerate(calls)
+        ),
+    )
+    failures = evaluate(case.expectation, Trajectory((turn,)), case.tools)
+    return sorted({failure.code for failure in failures})
+
+
+def backtracking_passes(entry: Entry, output: Output) -> bool:
+    """Would some assignment of calls to expected calls satisfy BFCL's per-call check?"""
+    assert entry.answer is not None
+    docs = {doc["name"]: doc for doc in entry.functions}
+    if len(output) != len(entry.answer):
+        return False
+    for order in itertools.permutations(range(len(output))):
+        if all(
+            reference_checker.check_call(docs[next(iter(answer))], output[i], answer)
+            for answer, i in zip(entry.answer, order, strict=True)
+        ):
+            return True
+    return False
+
+
+DIFFERENCES = {
+    1: "parallel calls matched by search (BFCL: greedily)",
+    2: "a call whose arguments BFCL cannot decode is a call",
+    3: "the tool schema is checked",
+}
+"""The deliberate differences (README "Deliberate differences from BFCL") a recorded
+output can show, by their number there."""
+
+
+def classify(
+    category: str,
+    entry: Entry,
+    decoded: Output | None,
+    ours: list[str],
+    bfcl: bool | None,
+) -> int | None:
+    """Which documented difference explains a disagreement (None: none does)."""
+    passed = not ours
+    if bfcl is None:
+        return None  # BFCL would crash: no credit; we report a mismatch (difference 4)
+    undecodable = decoded is None or not _is_call_list(decoded)
+    if entry.answer is None and undecodable and bfcl and not passed:
+        return 2  # relevance: BFCL reads "no call", we see a (malformed) call
+    if (
+        "parallel" in category
+        and passed
+        and not bfcl
+        and decoded is not None
+        and _is_call_list(decoded)
+        and backtracking_passes(entry, decoded)
+    ):
+        return 1
+    if bfcl and ours == ["schema_violation"]:
+        return 3
+    return None
+
+
+@dataclass
+class RecordedTally:
+    entries: int = 0
+    passed_ref: int = 0
+    passed_ours: int = 0
+    agree: int = 0
+    crashes: int = 0
+    undecodable: int = 0  # outputs with a call BFCL cannot decode
+    unrecorded: int = 0  # sampled entries the model gave no answer for
+    disagreements: list[
+        tuple[str, int | None, RecordedCalls, list[str], bool | None]
+    ] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return self.agree / self.entries if self.entries else 1.0
+
+    def add(self, other: RecordedTally) -> None:
+        for name in (
+            "entries",
+            "passed_ref",
+            "passed_ours",
+            "agree",
+            "crashes",
+            "undecodable",
+            "unrecorded",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.disagreements += other.disagreements
+
+
+def measure_recorded(
+    category: str,
+    entries: list[Entry],
+    cases: dict[str, CaseDefinition],
+    recorded: dict[str, Any],
+) -> RecordedTally:
+    """Agreement on each recorded output: the imported spec's verdict against BFCL's."""
+    by_id = {entry.id: entry for entry in entries}
+    tally = RecordedTally(unrecorded=len(recorded.get("unrecorded", {})))
+    for entry_id, calls in recorded["outputs"].items():
+        entry = by_id[entry_id]
+        bfcl, decoded = reference_recorded(category, entry, calls)
+        ours = our_failures(cases[entry_id], calls)
+        tally.entries += 1
+        tally.passed_ref += bool(bfcl)
+        tally.passed_ours += not ours
+        tally.crashes += bfcl is None
+        tally.undecodable += decoded is None or not _is_call_list(decoded)
+        if (not ours) == bool(bfcl):
+            tally.agree += 1
+        else:
+            kind = classify(category, entry, decoded, ours, bfcl)
+            tally.disagreements.append((entry_id, kind, calls, ours, bfcl))
     return tally
