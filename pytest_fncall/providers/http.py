@@ -134,13 +134,12 @@ async def _send(
 ) -> HttpReply:
     """Attempts, with back-off between them, until an answer or a final failure."""
     attempts = 0
-    started = time.perf_counter()
     while True:
         attempts += 1
         outcome = await _limited_attempt(client, provider, url, body, headers, secrets)
         if not isinstance(outcome, _Failed):
-            latency = time.perf_counter() - started
-            return HttpReply(outcome.status, outcome.data, latency, attempts)
+            # the answering attempt's own time: not the wait for a free slot, not back-off
+            return HttpReply(outcome.status, outcome.data, outcome.latency_s, attempts)
         if not outcome.retryable or attempts > policy.max_retries:
             text = outcome.message
             if attempts > 1:
@@ -197,6 +196,7 @@ async def _attempt(
     headers: Mapping[str, str],
     secrets: Sequence[str] = (),
 ) -> HttpReply | _Failed:
+    started = time.perf_counter()
     try:
         async with client.stream(
             "POST", url, json=body, headers=dict(headers)
@@ -224,7 +224,7 @@ async def _attempt(
         data = scrub_json(data, secrets)
     if response.is_success:
         if problem is None:
-            return HttpReply(status, data, 0.0, 1)
+            return HttpReply(status, data, time.perf_counter() - started, 1)
         snippet = _snippet(scrub(_text(content, response), secrets))
         return _Failed(
             f"{provider}: HTTP {status}, but the body is not JSON: "

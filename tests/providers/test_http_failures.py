@@ -52,6 +52,9 @@ def test_429_with_retry_after_twice_then_success_waits_as_told(
     turn = ask(loopback_server, tmp_path, max_retries=3)
     assert turn.text == "done"
     assert time.monotonic() - started >= 1.4
+    # latency is the answering attempt's time, not the 1.4 s of back-off before it
+    assert turn.latency_s is not None
+    assert turn.latency_s < 1.0
     assert len(loopback_server.requests) == 3
     path, headers, _ = loopback_server.requests[0]
     assert path == "/v1/chat/completions"
