@@ -17,6 +17,7 @@ from typing import Any
 
 from .files import write_atomically
 from .report_html_script import SCRIPT
+from .report_html_sections import SECTIONS_BODY, SECTIONS_SCRIPT
 
 STYLE = """
 :root { --fg: #1d232a; --muted: #6a737d; --line: #d8dee4; --bg: #fff; --panel: #f6f8fa;
@@ -70,6 +71,7 @@ pre { margin: .2rem 0; padding: .4rem .5rem; background: var(--panel); border-ra
 .call { margin: .3rem 0; }
 .tool { font-weight: 600; }
 .failure { margin: 0 0 .6rem; }
+pre.result.error { border-left: 3px solid var(--failed); }
 button { font: inherit; cursor: pointer; }
 """
 
@@ -85,6 +87,7 @@ BODY = """
 <h2>Failure codes</h2>
 <section id="codes"></section>
 <section id="versus-wrap"><h2>Model against model</h2><div id="versus"></div></section>
+{sections}
 <h2>Cases</h2>
 <section id="cases">
   <form id="filters" role="search"></form>
@@ -100,7 +103,8 @@ def html_report(report: Mapping[str, Any]) -> str:
     """The page for a report document (as :func:`report_json.build_report` makes it)."""
     policy = (
         "default-src 'none'; img-src data:; "
-        f"style-src '{_hash(STYLE)}'; script-src '{_hash(SCRIPT)}'; "
+        f"style-src '{_hash(STYLE)}'; "
+        f"script-src '{_hash(SCRIPT)}' '{_hash(SECTIONS_SCRIPT)}'; "
         "base-uri 'none'; form-action 'none'"
     )
     return "".join(
@@ -111,11 +115,12 @@ def html_report(report: Mapping[str, Any]) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
             "<title>pytest-fncall report</title>\n",
             f"<style>{STYLE}</style>\n</head>\n<body>",
-            BODY,
+            BODY.replace("{sections}", SECTIONS_BODY),
             '<script type="application/json" id="fncall-data">',
             embedded_json(report),
             "</script>\n",
-            f"<script>{SCRIPT}</script>\n</body>\n</html>\n",
+            f"<script>{SCRIPT}</script>\n",
+            f"<script>{SECTIONS_SCRIPT}</script>\n</body>\n</html>\n",
         ]
     )
 

@@ -223,9 +223,14 @@ SCRIPT = r"""
     } else {
       parts.push(el("pre", {class: "args", text: pretty(call.arguments)}));
     }
-    if (call.result !== null && call.result !== undefined) {
-      parts.push(el("div", {class: "label", text: "result:"}),
-                 el("pre", {class: "result", text: pretty(call.result)}));
+    const result = call.result;
+    if (result !== null && result !== undefined) {
+      const kind = (result.is_error ? "error" : "result")
+        + (result.fault ? " (injected " + result.fault + ")" : "") + ":";
+      parts.push(el("div", {class: "label", text: kind}),
+                 el("pre", {class: result.is_error ? "result error" : "result",
+                            text: typeof result.content === "string"
+                              ? result.content : pretty(result)}));
     }
     return el("div", {class: "call"}, parts);
   }

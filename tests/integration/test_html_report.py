@@ -189,3 +189,60 @@ def test_prompts_and_expectations_render_when_records_carry_them(tmp_path, dump_
     assert "arguments (not a JSON object, as sent):" in dom
     assert '{"city": "Par' in dom
     assert "malformed_args" in dom
+
+
+LOOP_SPEC = """\
+mocks:
+  get_weather: [{return: {temp: 18, sky: "<clear>"}}]
+faults:
+  - {tool: get_weather, on_attempt: 1, inject: timeout}
+cases:
+  - id: retry
+    prompt: Weather in Paris?
+    perturb: [shuffle_tools]
+    expect:
+      recover: {from: get_weather, by: retry}
+"""
+LOOP_SCRIPT = """\
+retry:
+  - calls: [{name: get_weather, arguments: {city: Paris}}]
+  - calls: [{name: get_weather, arguments: {city: Paris}}]
+  - text: It is 18 degrees.
+"""
+
+
+def test_loop_results_robustness_and_coverage_sections(
+    pytester, make_spec, make_script, run_pytest, dump_dom
+):
+    make_spec(body=LOOP_SPEC)
+    make_script(LOOP_SCRIPT)
+    result = run_pytest(
+        "--fncall-model=scripted/script.yaml",
+        "--fncall-coverage",
+        "--fncall-html=report.html",
+    )
+    result.assert_outcomes(passed=2)
+    dom = dump_dom(pytester.path / "report.html")
+    # each call's simulated result, the injected fault named, shown as text
+    assert "error (injected timeout):" in dom
+    assert "the call to 'get_weather' timed out after 30s" in dom
+    assert '{"temp": 18, "sky": "&lt;clear&gt;"}' in dom
+    # robustness: the variant against the same case unperturbed
+    robustness = dom[dom.index('id="robustness-wrap"') : dom.index('id="coverage-wrap"')]
+    assert "hidden" not in robustness.split(">")[0]
+    assert re.search(
+        r"scripted/script\.yaml</th><td>shuffle_tools</td><td[^>]*>1</td>"
+        r"<td[^>]*>100\.0%</td><td[^>]*>100\.0%</td><td[^>]*>0\.0 pp</td>",
+        robustness,
+    )
+    # coverage: get_time is declared, and no case expects it
+    coverage = dom[dom.index('id="coverage-wrap"') :]
+    assert "weather.fncall.yaml" in coverage
+    assert re.search(r"<td[^>]*>0/2</td>", coverage)  # no expected call names a tool
+    assert "get_weather, get_time" in coverage
+
+
+def test_optional_sections_stay_hidden_without_their_data(report_page, dump_dom):
+    dom = dump_dom(report_page)
+    assert '<section id="robustness-wrap" hidden="">' in dom
+    assert '<section id="coverage-wrap" hidden="">' in dom
