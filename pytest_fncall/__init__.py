@@ -31,6 +31,7 @@ _EXPORTS = {
     "SpecError": "errors",
     "Tool": "results",
     "ToolCall": "results",
+    "ToolResult": "results",
     "Trajectory": "results",
     "Usage": "results",
 }
@@ -51,6 +52,7 @@ __all__ = [
     "SpecError",
     "Tool",
     "ToolCall",
+    "ToolResult",
     "Trajectory",
     "Usage",
     "__version__",
@@ -62,7 +64,15 @@ if TYPE_CHECKING:
     from .api_tools import FncallUsageError
     from .errors import FncallError, FncallFailure, ProviderError, SpecError
     from .providers.base import ModelRequest, Provider
-    from .results import Failure, ModelTurn, Tool, ToolCall, Trajectory, Usage
+    from .results import (
+        Failure,
+        ModelTurn,
+        Tool,
+        ToolCall,
+        ToolResult,
+        Trajectory,
+        Usage,
+    )
     from .settings import Settings
     from .spec import Spec
 

@@ -15,9 +15,11 @@ Decisions (README, "Python API"):
   ``fncall_model``. Without any, the test skips with the spec items' reason. The model
   is the ``fncall_model`` fixture; parametrising it yourself replaces the configured
   models.
-* ``run()`` asks the model once (single mode: calls are recorded, not executed) through
-  the run's scheduler, request limiter and providers, so ``--fncall-concurrency``,
-  retries and ``--fncall-record-mode`` apply. The cassette is the test module's:
+* ``run()`` asks the model once (single mode: calls are recorded, not executed), or,
+  given ``mocks`` / ``environment`` / ``faults`` (:mod:`.api_loop`), runs the loop
+  with simulated tools as a spec case does; through the run's scheduler, request
+  limiter and providers, so ``--fncall-concurrency``, retries and
+  ``--fncall-record-mode`` apply. The cassette is the test module's:
   ``__fncall_cassettes__/test_mod.json`` beside it; the case is the test's name (class
   and parameters other than the model included) unless ``run(id=...)`` names it.
 * A provider failure raises :class:`~pytest_fncall.errors.ProviderError` and the test
@@ -79,10 +81,17 @@ class Fncall:
         tool_choice: str | Mapping[str, Any] = "auto",
         settings: Mapping[str, Any] | None = None,
         id: str | None = None,
+        mocks: Mapping[str, Any] | None = None,
+        environment: Mapping[str, Any] | type | None = None,
+        faults: Sequence[Mapping[str, Any]] | None = None,
+        max_steps: int | None = None,
     ) -> FncallResult:
-        """Ask the model once and return what it did. ``tools`` defaults to the
-        ``fncall`` mark's; ``settings`` (temperature, ...) go into the request."""
+        """Ask the model and return what it did. ``tools`` defaults to the ``fncall``
+        mark's; ``settings`` (temperature, ...) go into the request. With ``mocks``,
+        ``environment`` or ``faults`` (a spec's keys, as dicts and lists) the tools
+        answer and the model goes on, up to ``max_steps`` (loop mode)."""
         __tracebackhide__ = True
+        from .api_loop import loop_plan_for
         from .api_tools import chat_messages, tool_choice_for, tools_from_values
         from .expectations import Expectation
         from .loader import CaseDefinition
@@ -94,6 +103,19 @@ class Fncall:
         offered = tools_from_values(tools if tools is not None else self.default_tools)
         if settings is not None and not isinstance(settings, Mapping):
             raise FncallUsageError("settings= is a dict of request settings")
+        config = self.item.config
+        # files (return_file, store_file) are read as a spec beside the test would
+        plan = loop_plan_for(
+            mocks=mocks,
+            environment=environment,
+            faults=faults,
+            max_steps=max_steps,
+            tools=offered,
+            spec_dir=self.item.path.parent,
+            root=None
+            if config.stash[settings_key].allow_outside_root
+            else config.rootpath,
+        )
         case = CaseDefinition(
             id=id or self.case_id,
             line=1,
@@ -102,6 +124,7 @@ class Fncall:
             tool_choice=tool_choice_for(tool_choice, offered),
             settings=dict(settings or {}),
             expectation=Expectation(),
+            loop=plan,
         )
         problem = None
         try:
@@ -125,6 +148,7 @@ class Fncall:
             tools=offered,
             title=self.item.name if id is None else f"{self.item.name} ({id})",
             verbosity=self.item.config.get_verbosity(),
+            loop=plan,
             on_failure=lambda failures: self._failed(index, failures),
         )
         self.results.append(result)

@@ -2,12 +2,14 @@
 
 An assertion is a spec ``expect:`` written in Python: ``assert_called(name, **args)`` is
 ``{call: name, args: {...}}``, ``assert_no_call()`` is ``{no_call: true}``,
-``assert_calls([...], match=...)`` is ``{calls: [...], match: ...}`` and ``check(**keys)``
-takes any single-mode ``expect`` key. Each is compiled by
+``assert_calls([...], match=...)`` is ``{calls: [...], match: ...}``,
+``assert_reply`` / ``assert_state`` / ``assert_recovered`` are ``reply`` / ``state`` /
+``recover``, and ``check(**keys)`` takes any ``expect`` key. Each is compiled by
 :func:`~pytest_fncall.expectations.compile_expectation` and evaluated by
-:func:`~pytest_fncall.verdict.evaluate` (the implicit checks included), and a failure
-raises :class:`~pytest_fncall.errors.FncallFailure` whose message is what a spec item
-shows (:func:`~pytest_fncall.report.render_failures`). Knows nothing of pytest.
+:func:`~pytest_fncall.verdict.evaluate` (the implicit checks included) or, for a loop
+run, :func:`~pytest_fncall.loop_verdict.judge_loop` (how the loop ended included), and
+a failure raises :class:`~pytest_fncall.errors.FncallFailure` whose message is what a
+spec item shows (:func:`~pytest_fncall.report.render_failures`). Knows nothing of pytest.
 """
 
 from __future__ import annotations
@@ -19,24 +21,25 @@ from typing import TYPE_CHECKING, Any
 
 from .api_tools import FncallUsageError
 from .errors import FncallFailure
-from .results import Failure, Tool, ToolCall, Trajectory
+from .results import Failure, Tool, ToolCall, ToolResult, Trajectory
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
     from .expectations import Expectation
     from .loop_checks import LoopChecks
+    from .loop_plan import LoopPlan
 
-_LOOP_ONLY = ("state", "recover")
 _MATCH_MODES = ("strict", "unordered", "subset", "superset")
 
 
 @dataclass(frozen=True)
 class FncallResult:
-    """One model turn asked through ``fncall.run()``: plain data and assertions.
+    """What the model did in ``fncall.run()``: plain data and assertions.
 
     ``title`` names the run in failure reports (the test's name); ``verbosity`` > 0
-    adds the transcript to them. ``on_failure`` (the fixture's) sees every failed
+    adds the transcript to them. ``loop`` is the plan of a loop-mode run (simulated
+    tools), None for one model turn. ``on_failure`` (the fixture's) sees every failed
     assertion's failures, for the run's reports.
     """
 
@@ -46,6 +49,7 @@ class FncallResult:
     tools: tuple[Tool, ...]
     title: str = "fncall"
     verbosity: int = 0
+    loop: LoopPlan | None = None
     on_failure: Callable[[Sequence[Failure]], None] | None = field(
         default=None, repr=False, compare=False
     )
@@ -57,8 +61,20 @@ class FncallResult:
 
     @property
     def text(self) -> str | None:
-        """The model's text (None when it only called tools)."""
+        """The model's text, in loop mode its final reply (None when its last message
+        only called tools)."""
         return self.trajectory.final_text
+
+    @property
+    def tool_results(self) -> tuple[ToolResult | None, ...]:
+        """Loop mode: what the simulated tool answered to each of :attr:`calls`
+        (``content``, ``is_error``, ``value``, ``fault``); None in single mode."""
+        return tuple(placed.result for placed in self.trajectory.placed_calls())
+
+    @property
+    def final_state(self) -> Any:
+        """Loop mode with an ``environment``: its state after the run, else None."""
+        return self.trajectory.final_state
 
     @property
     def trajectory_data(self) -> dict[str, Any]:
@@ -107,8 +123,49 @@ class FncallResult:
             keys["before"] = [list(pair) for pair in before]
         self.check(**keys)
 
+    def assert_reply(
+        self,
+        *,
+        contains: str | Sequence[str] | None = None,
+        not_contains: str | Sequence[str] | None = None,
+        regex: str | Sequence[str] | None = None,
+        not_regex: str | Sequence[str] | None = None,
+    ) -> None:
+        """The final reply: a spec's ``reply: {contains, not_contains, regex,
+        not_regex}`` (each a text or a list)."""
+        __tracebackhide__ = True
+        self.check(
+            reply=_given(
+                contains=contains,
+                not_contains=not_contains,
+                regex=regex,
+                not_regex=not_regex,
+            )
+        )
+
+    def assert_state(
+        self,
+        *,
+        match: Mapping[str, Any] | None = None,
+        equals: Mapping[str, Any] | None = None,
+        unchanged: str | Sequence[str] | None = None,
+    ) -> None:
+        """The environment's final state (loop mode): a spec's ``state: {match,
+        equals, unchanged}``."""
+        __tracebackhide__ = True
+        self.check(state=_given(match=match, equals=equals, unchanged=unchanged))
+
+    def assert_recovered(
+        self, *, from_: str, by: str | Sequence[str], **options: Any
+    ) -> None:
+        """The reaction to an injected fault (loop mode): a spec's ``recover: {from,
+        by, within, same_args, args, fallback, require_fault}``."""
+        __tracebackhide__ = True
+        self.check(recover={"from": from_, "by": by, **options})
+
     def check(self, **expect: Any) -> None:
-        """Any ``expect:`` of a single-mode spec case, as keyword arguments."""
+        """Any ``expect:`` of a spec case, as keyword arguments (``state``,
+        ``recover`` and ``$from`` in loop mode only)."""
         __tracebackhide__ = True
         failures = self.failures(**expect)
         if failures:
@@ -118,7 +175,14 @@ class FncallResult:
 
     def failures(self, **expect: Any) -> list[Failure]:
         """What :meth:`check` would report, without raising (empty when it passes)."""
-        expectation, checks = compile_expect(expect, self.tools)
+        __tracebackhide__ = True
+        expectation, checks = compile_expect(expect, self.tools, self.loop)
+        if self.loop is not None:
+            from .loop_verdict import judge_loop
+
+            return judge_loop(
+                self.loop, expectation, checks, self.trajectory, self.tools
+            )
         from .verdict import evaluate
 
         failures = evaluate(expectation, self.trajectory, self.tools)
@@ -139,23 +203,21 @@ class FncallResult:
 
 
 def compile_expect(
-    expect: Mapping[str, Any], tools: Sequence[Tool]
+    expect: Mapping[str, Any], tools: Sequence[Tool], loop: LoopPlan | None = None
 ) -> tuple[Expectation, LoopChecks | None]:
     """``(Expectation, LoopChecks | None)`` of an ``expect`` mapping, checked as the
-    loader checks a single-mode case's; a mistake raises :class:`FncallUsageError`."""
+    loader checks a case's (a loop-mode one with ``loop``); a mistake raises
+    :class:`FncallUsageError`."""
+    __tracebackhide__ = True
     from pydantic import ValidationError
 
+    from .api_loop import loop_checks, loop_only_keys, no_dataflow_message
     from .expectations import ExpectationError, compile_expectation
-    from .loop_checks import LoopCheckError, compile_loop_checks
     from .spec import Expect
 
     plain = _json_data(expect)
-    for key in _LOOP_ONLY:
-        if plain.get(key) is not None:
-            raise FncallUsageError(
-                f"expect.{key}: needs loop mode (simulated tools), which fncall.run() "
-                "does not run; check the calls, or write the case as a spec"
-            )
+    if loop is None:
+        loop_only_keys(plain)
     try:
         parsed = Expect.model_validate(plain)
     except ValidationError as exc:
@@ -163,20 +225,16 @@ def compile_expect(
     names = [tool.name for tool in tools]
     try:
         expectation = compile_expectation(parsed, names, names)
-        checks = compile_loop_checks(
-            reply=parsed.reply,
-            state=None,
-            recover=None,
-            max_identical_calls=parsed.max_identical_calls,
-            declared_tools=names,
-        )
-    except (ExpectationError, LoopCheckError) as exc:
+    except ExpectationError as exc:
         raise FncallUsageError(f"{_path(exc.location)}: {exc.message}") from None
-    if expectation.uses_dataflow:
-        raise FncallUsageError(
-            "expect.calls: $from takes values from tool results, which need loop mode"
-        )
-    return expectation, None if checks.empty else checks
+    checks = loop_checks(parsed, tools, loop)
+    if expectation.uses_dataflow and loop is None:
+        raise FncallUsageError(no_dataflow_message())
+    return expectation, checks
+
+
+def _given(**keys: Any) -> dict[str, Any]:
+    return {key: value for key, value in keys.items() if value is not None}
 
 
 def _json_data(expect: Mapping[str, Any]) -> dict[str, Any]:

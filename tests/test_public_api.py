@@ -15,10 +15,11 @@ def test_all_is_sorted_and_complete():
 
 def test_exports_are_the_real_classes():
     from pytest_fncall.errors import SpecError
-    from pytest_fncall.results import ToolCall
+    from pytest_fncall.results import ToolCall, ToolResult
 
     assert pytest_fncall.SpecError is SpecError
     assert pytest_fncall.ToolCall is ToolCall
+    assert pytest_fncall.ToolResult is ToolResult
 
 
 def test_the_python_api_types_are_exported_for_annotations():
