@@ -1,14 +1,15 @@
 """Tools from Python functions: ``python: pkg.mod:func`` or ``python: pkg.mod``.
 
-A function becomes a tool named after it. Its arguments' JSON Schema comes from the type
-hints through pydantic, its descriptions from its docstring (Google, NumPy or reST, see
-:mod:`.docstrings`). The function is only described, never called.
+A function becomes a tool named after it: its signature and type hints give the JSON
+Schema of its arguments (through pydantic), its docstring the descriptions (Google,
+NumPy or reST, see :mod:`.docstrings`). The function is only described, never called.
+:mod:`.python_discovery` finds the functions a target names, :mod:`.schema_cleaning`
+tidies pydantic's schema.
 
 Decisions (see the README, "Tools from Python functions"):
 
 * A module source takes the public functions *defined* in the module (not imported into
-  it), in definition order; public means no leading ``_`` and, when the module has an
-  ``__all__``, listed there. ``include`` / ``exclude`` globs then select by name.
+  it), in definition order (see :mod:`.python_discovery`).
 * ``*args`` and ``**kwargs`` are left out: a model passes named JSON arguments only, and
   the implicit checks refuse undeclared keys anyway. Without ``**kwargs`` the schema
   says ``additionalProperties: false``, which is what the function accepts.
@@ -23,39 +24,35 @@ Decisions (see the README, "Tools from Python functions"):
 
 from __future__ import annotations
 
-import copy
-import difflib
-import importlib
 import inspect
 import re
-import sys
 import types
 import typing
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from fnmatch import fnmatchcase
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, Union
 
 from .docstrings import parse_docstring
+from .python_discovery import (
+    function_at,
+    import_module,
+    public_functions,
+    select_functions,
+)
 from .results import Tool
-from .schema_keywords import ONE_SCHEMA, SCHEMA_LISTS, SCHEMA_MAPS
+from .schema_cleaning import clean_schema
 from .tool_sources import ToolSourceError
 
-__all__ = ["tool_from_function", "tools_from_python"]
+__all__ = ["clean_schema", "tool_from_function", "tools_from_python"]
 
 _TARGET = re.compile(
     r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?"
-)
-_IMPORT_HINT: Final = (
-    "is its directory importable? see the pytest 'pythonpath' ini option"
 )
 _JSON_TYPES_HINT: Final = (
     "use JSON-friendly types: str, int, float, bool, None, list, dict, Literal, Enum, "
     "pydantic models, TypedDict or dataclasses"
 )
-_DEFS_PREFIX: Final = "#/$defs/"
-_FIRST_KEYS: Final = ("type", "description")
 
 
 def tools_from_python(
@@ -77,23 +74,23 @@ def tools_from_python(
             f"expected 'package.module:function' or 'package.module', got {target!r}"
         )
     module_name, _, attribute = target.partition(":")
-    module = _import(module_name, root)
+    module = import_module(module_name, root)
     if attribute:
         if include or exclude:
             raise ToolSourceError(
                 "'include' and 'exclude' select functions of a module; "
                 f"{target!r} names one function"
             )
-        function = _attribute(module, module_name, attribute)
+        function = function_at(module, module_name, attribute)
         return [tool_from_function(function, attribute.rsplit(".", 1)[-1], target)]
-    functions = _public_functions(module)
+    functions = public_functions(module)
     if not functions:
         raise ToolSourceError(
             f"module {module_name!r} defines no public function (functions imported "
             "into it, names starting with '_' and names missing from its __all__ are "
             "left out)"
         )
-    chosen = _select(functions, module_name, include or (), exclude or ())
+    chosen = select_functions(functions, module_name, include or (), exclude or ())
     return [
         tool_from_function(function, name, f"{module_name}:{name}")
         for name, function in chosen
@@ -141,124 +138,6 @@ def tool_from_function(
     if "$defs" in parameters:
         schema["$defs"] = parameters["$defs"]
     return Tool(name, doc.description, clean_schema(schema))
-
-
-# --- finding the functions ------------------------------------------------------------
-
-
-def _import(module_name: str, root: Path | None) -> types.ModuleType:
-    try:
-        try:
-            return importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            top = module_name.split(".")[0]
-            if root is None or exc.name != top or str(root) in sys.path:
-                raise
-        # Like a conftest.py beside it, a module in the project's rootdir is importable.
-        sys.path.insert(0, str(root))
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and f"{module_name}.".startswith(f"{exc.name}."):
-            raise ToolSourceError(
-                f"cannot import {module_name!r} ({exc}); {_IMPORT_HINT}"
-            ) from None
-        raise ToolSourceError(_raised(f"importing {module_name!r}", exc)) from None
-    except Exception as exc:  # the module's own code failed: report, don't crash
-        raise ToolSourceError(_raised(f"importing {module_name!r}", exc)) from None
-
-
-def _raised(action: str, exc: BaseException) -> str:
-    return f"{action} raised {type(exc).__name__}: {exc}"
-
-
-def _attribute(
-    module: types.ModuleType, module_name: str, attribute: str
-) -> Callable[..., Any]:
-    found: Any = module
-    owner: Any = module
-    walked = module_name
-    for part in attribute.split("."):
-        if not hasattr(found, part):
-            names = [n for n in dir(found) if not n.startswith("_")]
-            close = difflib.get_close_matches(part, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ToolSourceError(f"{walked!r} has no attribute {part!r}{hint}")
-        owner, found = found, getattr(found, part)
-        walked = f"{walked}{':' if walked == module_name else '.'}{part}"
-    target = f"{module_name}:{attribute}"
-    if inspect.isclass(owner) and inspect.isfunction(
-        inspect.getattr_static(owner, attribute.rsplit(".", 1)[-1], None)
-    ):
-        raise ToolSourceError(
-            f"{target!r} is a method of class {owner.__name__}: name a function, a "
-            "static or class method, or a method of an instance"
-        )
-    if not (inspect.isfunction(found) or inspect.ismethod(found)):
-        kind = (
-            "a class"
-            if inspect.isclass(found)
-            else "a module"
-            if inspect.ismodule(found)
-            else f"a {type(found).__name__} object"
-        )
-        raise ToolSourceError(
-            f"{target!r} is {kind}, not a function; a python tool source names a "
-            "function (def or async def)"
-        )
-    function: Callable[..., Any] = found
-    return function
-
-
-def _public_functions(module: types.ModuleType) -> list[tuple[str, Callable[..., Any]]]:
-    listed = getattr(module, "__all__", None)
-    found: list[tuple[str, Callable[..., Any]]] = []
-    seen: set[int] = set()
-    for name, value in vars(module).items():
-        if (
-            name.startswith("_")
-            or not inspect.isfunction(value)
-            or value.__module__ != module.__name__
-            or (listed is not None and name not in listed)
-            or id(value) in seen
-        ):
-            continue
-        seen.add(id(value))
-        found.append((name, value))
-    return sorted(found, key=lambda item: _first_line(item[1]))
-
-
-def _first_line(function: Callable[..., Any]) -> int:
-    code = getattr(inspect.unwrap(function), "__code__", None)
-    return code.co_firstlineno if code is not None else 0
-
-
-def _select(
-    functions: list[tuple[str, Callable[..., Any]]],
-    module_name: str,
-    include: Sequence[str],
-    exclude: Sequence[str],
-) -> list[tuple[str, Callable[..., Any]]]:
-    names = [name for name, _ in functions]
-    for key, globs in (("include", include), ("exclude", exclude)):
-        for index, glob in enumerate(globs):
-            if not any(fnmatchcase(name, glob) for name in names):
-                raise ToolSourceError(
-                    f"{glob!r} matches no public function of {module_name!r} "
-                    f"(functions: {', '.join(names)})",
-                    key=(key, index),
-                )
-    chosen = [
-        (name, function)
-        for name, function in functions
-        if (not include or any(fnmatchcase(name, g) for g in include))
-        and not any(fnmatchcase(name, g) for g in exclude)
-    ]
-    if not chosen:
-        raise ToolSourceError(
-            f"'include' and 'exclude' leave no function of {module_name!r} "
-            f"(functions: {', '.join(names)})"
-        )
-    return chosen
 
 
 # --- type hints -> JSON Schema ----------------------------------------------------------
@@ -351,78 +230,3 @@ def _allows_none(hint: Any) -> bool:
     if origin is Union or origin is types.UnionType:
         return any(_allows_none(arg) for arg in typing.get_args(hint))
     return False
-
-
-# --- cleaning -----------------------------------------------------------------------------
-
-
-def clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` without ``title`` keywords, with every non-recursive ``$defs`` entry
-    inlined where it is referred to (its ``$ref`` siblings, such as a parameter's
-    description, win), and without pydantic's OpenAPI ``discriminator``."""
-    schema = copy.deepcopy(schema)
-    defs: dict[str, Any] = schema.pop("$defs", {})
-    recursive = _recursive_defs(defs)
-    inlined: dict[str, Any] = _inline(schema, defs, recursive)
-    kept = {
-        name: _inline(defs[name], defs, recursive) for name in defs if name in recursive
-    }
-    if kept:
-        inlined["$defs"] = kept
-    return inlined
-
-
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith(_DEFS_PREFIX):
-            yield ref[len(_DEFS_PREFIX) :]
-        for value in node.values():
-            yield from _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item)
-
-
-def _recursive_defs(defs: dict[str, Any]) -> set[str]:
-    edges = {name: set(_refs(schema)) for name, schema in defs.items()}
-    recursive = set()
-    for start in defs:
-        stack, seen = list(edges[start]), set()
-        while stack:
-            name = stack.pop()
-            if name == start:
-                recursive.add(start)
-                break
-            if name in seen or name not in edges:
-                continue
-            seen.add(name)
-            stack.extend(edges[name])
-    return recursive
-
-
-def _inline(node: Any, defs: dict[str, Any], recursive: set[str]) -> Any:
-    """A copy of schema ``node``: titles dropped, references to non-recursive defs
-    replaced by the definition."""
-    if isinstance(node, bool) or not isinstance(node, dict):
-        return node
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith(_DEFS_PREFIX):
-        name = ref[len(_DEFS_PREFIX) :]
-        if name in defs and name not in recursive:
-            siblings = {k: v for k, v in node.items() if k != "$ref"}
-            return _inline({**defs[name], **siblings}, defs, recursive)
-    result: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "title" or (key == "discriminator" and isinstance(value, dict)):
-            continue
-        if key in ONE_SCHEMA or (key == "items" and isinstance(value, dict)):
-            result[key] = _inline(value, defs, recursive)
-        elif key in SCHEMA_LISTS or (key == "items" and isinstance(value, list)):
-            result[key] = [_inline(item, defs, recursive) for item in value]
-        elif key in SCHEMA_MAPS and isinstance(value, dict):
-            result[key] = {k: _inline(v, defs, recursive) for k, v in value.items()}
-        else:
-            result[key] = value
-    first = [key for key in _FIRST_KEYS if key in result]  # {type, description, ...}
-    return {**{key: result[key] for key in first}, **result}

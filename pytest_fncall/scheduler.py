@@ -17,7 +17,7 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from .providers.http import ClientPool, current_client_pool
+from .providers.http_pool import ClientPool, current_client_pool
 from .providers.limiter import RequestLimiter, current_limiter
 
 T = TypeVar("T")

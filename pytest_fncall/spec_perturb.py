@@ -5,22 +5,19 @@ case; the transforms of one entry combine. A bare name (``- shuffle_tools``) is 
 transform with its defaults. :mod:`.perturb` applies them; :mod:`.perturb_load` checks
 them against the case's tools.
 
-``Distractors.from_`` is a :class:`~pytest_fncall.spec.ToolSource`, which lives in
-:mod:`.spec` (that module imports this one), so :mod:`.spec` resolves the reference
-with ``Distractors.model_rebuild()`` once ``ToolSource`` exists.
+``Distractors.from_`` is a :class:`~pytest_fncall.spec_tools.ToolSource`, an entry like
+those of ``tools:``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from .spec_base import CASE_ID_PATTERN, SpecModel
-
-if TYPE_CHECKING:
-    from .spec import ToolSource
+from .spec_tools import ToolSource
 
 TOOL_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 """What every provider accepts as a function name (OpenAI's rule, the strictest)."""

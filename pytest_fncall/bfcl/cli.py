@@ -55,7 +55,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(questions: Path, answers: Path | None, out: Path) -> int:
     from ..files import write_atomically
-    from .convert import BfclInputError, build_specs, read_entries
+    from .convert import build_specs
+    from .entries import BfclInputError, read_entries
 
     try:
         entries = read_entries(questions, answers)

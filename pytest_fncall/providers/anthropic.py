@@ -15,7 +15,8 @@ from typing import Any
 from ..errors import ProviderError
 from ..results import MAX_CALLS_PER_TURN, ModelTurn, ToolCall, Usage
 from .base import ModelRequest
-from .http import KeyedHttpProvider, post_json
+from .http import post_json
+from .http_keyed import KeyedHttpProvider
 from .names import ToolNames
 from .openai_format import too_many_calls
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..results import ModelTurn, ToolCall
 from .base import ModelRequest
-from .http import KeyedHttpProvider, post_json
+from .http import post_json
+from .http_keyed import KeyedHttpProvider
 from .names import ToolNames
 from .openai_format import parse_openai_reply
 

@@ -228,7 +228,9 @@ def test_loop_results_robustness_and_coverage_sections(
     assert "the call to 'get_weather' timed out after 30s" in dom
     assert '{"temp": 18, "sky": "&lt;clear&gt;"}' in dom
     # robustness: the variant against the same case unperturbed
-    robustness = dom[dom.index('id="robustness-wrap"') : dom.index('id="coverage-wrap"')]
+    robustness = dom[
+        dom.index('id="robustness-wrap"') : dom.index('id="coverage-wrap"')
+    ]
     assert "hidden" not in robustness.split(">")[0]
     assert re.search(
         r"scripted/script\.yaml</th><td>shuffle_tools</td><td[^>]*>1</td>"

@@ -17,6 +17,7 @@ from record_factory import A, B, record, turn
 
 from pytest_fncall.report_html import STYLE, embedded_json, html_report
 from pytest_fncall.report_html_script import SCRIPT
+from pytest_fncall.report_html_sections import SECTIONS_SCRIPT
 from pytest_fncall.report_json import (
     SCHEMA_PATH,
     build_report,
@@ -155,8 +156,10 @@ def test_page_is_self_contained_and_embeds_the_report():
     page = html_report(report)
     assert not re.search(r"""(src|href|action)\s*=\s*["']?\s*(https?:)?//""", page)
     assert "@import" not in page
-    assert page.count("<script") == 2
-    assert page.count("</script>") == 2  # the hostile text did not add one
+    assert (
+        page.count("<script") == 3
+    )  # the data, the page's script, its optional sections
+    assert page.count("</script>") == 3  # the hostile text did not add one
     data = re.search(
         r'<script type="application/json" id="fncall-data">(.*?)</script>', page, re.S
     )
@@ -172,9 +175,13 @@ def test_content_security_policy_allows_only_the_inline_style_and_script():
 
     policy = re.search(r'Content-Security-Policy" content="([^"]+)"', page).group(1)
     assert "default-src 'none'" in policy
-    assert f"script-src 'sha256-{digest(SCRIPT)}'" in policy
+    assert (
+        f"script-src 'sha256-{digest(SCRIPT)}' 'sha256-{digest(SECTIONS_SCRIPT)}';"
+        in policy
+    )
     assert f"style-src 'sha256-{digest(STYLE)}'" in policy
     assert f"<script>{SCRIPT}</script>" in page
+    assert f"<script>{SECTIONS_SCRIPT}</script>" in page
     assert f"<style>{STYLE}</style>" in page
 
 
@@ -187,7 +194,9 @@ def test_the_script_never_parses_strings_as_html():
         "eval(",
     ):
         assert sink not in SCRIPT
+        assert sink not in SECTIONS_SCRIPT
     assert "</script" not in SCRIPT.lower()
+    assert "</script" not in SECTIONS_SCRIPT.lower()
 
 
 # --- JUnit ---------------------------------------------------------------------------------
