@@ -17,9 +17,7 @@ from .errors import FncallError
 from .results import Tool
 
 ToolLike: TypeAlias = "Tool | Mapping[str, Any] | Callable[..., Any]"
-_SCHEMA_KEYS = ("parameters", "inputSchema", "input_schema")
 _CHOICES = ("auto", "required", "none")
-_EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 
 
 class FncallUsageError(FncallError, ValueError):
@@ -66,32 +64,18 @@ def tool_from_value(value: ToolLike, index: int = 0) -> Tool:
 
 
 def _tool_from_dict(entry: Mapping[str, Any], where: str) -> Tool:
-    function = entry.get("function")
-    if entry.get("type") == "function" and isinstance(function, Mapping):
-        entry = function  # OpenAI {"type": "function", "function": {...}}
-    name = entry.get("name")
-    if not isinstance(name, str) or not name:
-        raise FncallUsageError(f"{where}: a tool dict needs a 'name'")
-    schemas = [entry[key] for key in _SCHEMA_KEYS if key in entry]
-    if len(schemas) > 1:
-        raise FncallUsageError(
-            f"{where} ({name}): give one of {', '.join(_SCHEMA_KEYS)}"
-        )
-    description = entry.get("description") or ""
-    if not isinstance(description, str):
-        raise FncallUsageError(f"{where} ({name}): 'description' must be a string")
-    parameters = schemas[0] if schemas else _EMPTY_PARAMETERS
-    if not isinstance(parameters, Mapping):
-        raise FncallUsageError(f"{where} ({name}): the schema must be an object")
-    return Tool(name, description, dict(parameters))
+    from .tool_sources import ToolSourceError, tool_from_entry
+
+    try:
+        return tool_from_entry(entry, where, missing_name="a tool dict needs a 'name'")
+    except ToolSourceError as exc:
+        raise FncallUsageError(str(exc)) from None
 
 
 def _check_schema(tool: Tool, where: str) -> None:
-    from .validation import schema_problem  # jsonschema
+    from .validation import arguments_schema_problem  # jsonschema
 
-    problem = schema_problem(tool.parameters)
-    if problem is None and tool.parameters.get("type", "object") != "object":
-        problem = "the arguments schema must have type 'object'"
+    problem = arguments_schema_problem(tool.parameters)
     if problem:
         raise FncallUsageError(f"{where} ({tool.name}): {problem}")
 

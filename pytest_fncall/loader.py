@@ -22,7 +22,7 @@ from .loader_tools import load_tools
 from .loop_checks import LoopChecks
 from .loop_plan import LoopPlan
 from .perturb import PerturbedTools
-from .perturb_load import add_variants
+from .perturb_load import SourceCache, add_variants
 from .reliability import RepeatPlan
 from .results import Tool
 from .spec_problems import display, problem, pydantic_problems
@@ -142,6 +142,7 @@ def _load(
     tools = load_tools(path, document, parsed, problems, root)
     cases = []
     seen: dict[str, int] = {}
+    sources: SourceCache = {}  # distractor sources, loaded once per file
     for index, case in enumerate(parsed.cases):
         where = ("cases", index)
         line = document.line_of(where) or 1
@@ -157,7 +158,9 @@ def _load(
             continue
         seen[case.id] = line
         try:
-            cases.append(_case(case, parsed, tools, line, known_marks, path, root))
+            cases.append(
+                _case(case, parsed, tools, line, known_marks, path, root, sources)
+            )
         except _CaseProblem as exc:
             problems.append(
                 problem(path, document, (*where, *exc.location), exc.message)
@@ -228,6 +231,7 @@ def _case(
     known_marks: Collection[str] | None,
     path: Path,
     root: Path | None,
+    sources: SourceCache,
 ) -> CaseDefinition:
     defaults = parsed.defaults
     declared = [tool.name for tool in tools]
@@ -281,7 +285,7 @@ def _case(
         checks=checks,
         loop_kinds=loop_kinds(case, plan is not None),
     )
-    return add_variants(definition, case, parsed, tools, path, root)
+    return add_variants(definition, case, parsed, tools, path, root, sources)
 
 
 def _repeat(choice: spec.Repeat | None) -> RepeatPlan:

@@ -16,8 +16,33 @@ from .tool_sources import (
     select_tools,
     tools_from_file,
 )
-from .validation import schema_problem
+from .validation import arguments_schema_problem
 from .yamlfile import KeyPath, YamlDocument
+
+
+def tools_of_source(
+    source: spec.ToolSource, spec_dir: Path, root: Path | None
+) -> list[Tool]:
+    """The tools of one ``tools:`` entry (inline, ``file:`` or ``python:``, then
+    ``only`` / ``rename``); a bad source raises :class:`ToolSourceError` whose ``key``
+    (inside the entry) says where. Schemas are not checked here."""
+    if source.file is None and source.python is None:
+        assert source.name is not None  # checked by the model
+        parameters = source.parameters or EMPTY_PARAMETERS
+        return [Tool(source.name, source.description or "", parameters)]
+    try:
+        if source.file is not None:
+            loaded = tools_from_file(spec_dir / source.file, root)
+        else:
+            assert source.python is not None
+            loaded = tools_from_python(
+                source.python, include=source.include, exclude=source.exclude, root=root
+            )
+        return select_tools(loaded, source.only, source.rename)
+    except ToolSourceError as exc:
+        if not exc.key:
+            exc.key = ("file" if source.file is not None else "python",)
+        raise
 
 
 def load_tools(
@@ -30,42 +55,20 @@ def load_tools(
     tools: dict[str, Tool] = {}
     for index, source in enumerate(parsed.tools):
         where: KeyPath = ("tools", index)
+        try:
+            loaded = tools_of_source(source, path.parent, root)
+        except ToolSourceError as exc:
+            location = (*where, *(exc.key or ()))
+            problems.append(_problem(path, document, location, str(exc)))
+            continue
         if source.file is not None or source.python is not None:
-            source_key = "file" if source.file is not None else "python"
-            try:
-                if source.file is not None:
-                    loaded = tools_from_file(path.parent / source.file, root)
-                else:
-                    assert source.python is not None
-                    loaded = tools_from_python(
-                        source.python,
-                        include=source.include,
-                        exclude=source.exclude,
-                        root=root,
-                    )
-                loaded = select_tools(loaded, source.only, source.rename)
-            except ToolSourceError as exc:
-                location = (*where, *(exc.key or (source_key,)))
-                problems.append(_problem(path, document, location, str(exc)))
-                continue
-            schema_key: KeyPath = (*where, source_key)
+            schema_key: KeyPath = (*where, "file" if source.file else "python")
         else:
-            assert source.name is not None  # checked by the model
-            parameters = source.parameters
-            loaded = [
-                Tool(
-                    source.name,
-                    source.description or "",
-                    parameters or EMPTY_PARAMETERS,
-                )
-            ]
             keys = ("parameters", "inputSchema", "input_schema")
             given = [k for k in keys if k in document.data["tools"][index]]
             schema_key = (*where, given[0]) if given else where
         for tool in loaded:
-            problem = schema_problem(tool.parameters)
-            if problem is None and tool.parameters.get("type", "object") != "object":
-                problem = "the arguments schema must have type 'object'"
+            problem = arguments_schema_problem(tool.parameters)
             if problem:
                 problems.append(
                     _problem(path, document, schema_key, f"{tool.name}: {problem}")

@@ -216,11 +216,18 @@ def _state_failures(state: StateChecks, trajectory: Trajectory) -> list[Failure]
             "state_mismatch",
             str(mismatch),
             (f"check:    state.{key}",) if key else (),
+            _STATE_HINT,
         )
         for key, mismatch in state.mismatches(
             trajectory.initial_state, trajectory.final_state
         )
     ]
+
+
+_STATE_HINT = (
+    "`match` checks only what it lists; matchers such as $any, $gte or $contains relax "
+    "a value (README.md#final-state)"
+)
 
 
 def _texts(value: str | list[str] | None) -> tuple[str, ...]:

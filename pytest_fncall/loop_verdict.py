@@ -65,6 +65,8 @@ def _stop_failures(plan: LoopPlan, trajectory: Trajectory) -> list[Failure]:
                 f"call #{placed.index + 1} {placed.call.name} matched no mock rule, "
                 "and the mocks say `on_unmatched: fail`; the trial stopped there",
                 (f"actual:   {render_call(placed.call)}", f"answer:   {answer[:200]}"),
+                "add a mock rule (or a `default:`) that answers this call, or drop "
+                "`on_unmatched: fail` (README.md#mocks)",
             )
         ]
     return []

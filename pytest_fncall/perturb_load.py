@@ -18,18 +18,13 @@ from typing import TYPE_CHECKING
 from . import spec
 from .expectations import CallPattern, Expectation
 from .loader_loop import LoopSpecError
+from .loader_tools import tools_of_source
 from .perturb import Perturbation, Rename, apply
 from .perturb_names import NameClash, seeded
-from .python_tools import tools_from_python
 from .results import Tool
 from .spec_perturb import Distractors, Variant, as_variant
-from .tool_sources import (
-    EMPTY_PARAMETERS,
-    ToolSourceError,
-    select_tools,
-    tools_from_file,
-)
-from .validation import schema_problem
+from .tool_sources import ToolSourceError
+from .validation import arguments_schema_problem
 
 if TYPE_CHECKING:
     from .loader import CaseDefinition
@@ -43,6 +38,8 @@ class PerturbSpecError(LoopSpecError):
 
 
 _Fail = Callable[[KeyPath, str], PerturbSpecError]
+SourceCache = dict[str, list[Tool]]
+"""Distractor sources already loaded for this spec file, by the source entry's JSON."""
 
 
 def add_variants(
@@ -52,6 +49,7 @@ def add_variants(
     declared: Sequence[Tool],
     spec_path: Path,
     root: Path | None,
+    sources: SourceCache,
 ) -> CaseDefinition:
     """``definition`` with one perturbed copy of itself (in ``variants``) per entry of
     the case's ``perturb`` (else ``defaults.perturb``)."""
@@ -74,7 +72,7 @@ def add_variants(
         distractors: tuple[Tool, ...] = ()
         if variant.distractors is not None:
             distractors = _distractors(
-                variant.distractors, names, spec_path, root, fail
+                variant.distractors, names, spec_path, root, fail, sources
             )
         perturbation = _compile(name, variant, distractors)
         _check_map(variant, names | {t.name for t in distractors}, fail)
@@ -154,6 +152,7 @@ def _distractors(
     spec_path: Path,
     root: Path | None,
     fail: _Fail,
+    loaded: SourceCache,
 ) -> tuple[Tool, ...]:
     sources = options.from_ if isinstance(options.from_, list) else [options.from_]
     pool: dict[str, Tool] = {}
@@ -161,7 +160,10 @@ def _distractors(
         location: KeyPath = ("distractors", "from")
         if isinstance(options.from_, list):
             location = (*location, index)
-        for tool in _source_tools(source, spec_path, root, location, fail):
+        key = source.model_dump_json()
+        if key not in loaded:
+            loaded[key] = _source_tools(source, spec_path, root, location, fail)
+        for tool in loaded[key]:
             if tool.name in pool:
                 raise fail(location, f"distractor {tool.name!r} comes twice")
             if tool.name not in declared:
@@ -193,30 +195,11 @@ def _source_tools(
 ) -> list[Tool]:
     """The tools of one source entry, as ``tools:`` would load them."""
     try:
-        if source.file is not None:
-            loaded = tools_from_file(spec_path.parent / source.file, root)
-        elif source.python is not None:
-            loaded = tools_from_python(
-                source.python, include=source.include, exclude=source.exclude, root=root
-            )
-        else:
-            assert source.name is not None  # checked by the model
-            loaded = [
-                Tool(
-                    source.name,
-                    source.description or "",
-                    source.parameters or EMPTY_PARAMETERS,
-                )
-            ]
-        if source.file is not None or source.python is not None:
-            loaded = select_tools(loaded, source.only, source.rename)
+        loaded = tools_of_source(source, spec_path.parent, root)
     except ToolSourceError as exc:
-        key = exc.key or ("file" if source.file is not None else "python",)
-        raise fail((*location, *key), str(exc)) from None
+        raise fail((*location, *(exc.key or ())), str(exc)) from None
     for tool in loaded:
-        problem = schema_problem(tool.parameters)
-        if problem is None and tool.parameters.get("type", "object") != "object":
-            problem = "the arguments schema must have type 'object'"
+        problem = arguments_schema_problem(tool.parameters)
         if problem:
             raise fail(location, f"{tool.name}: {problem}")
     return loaded

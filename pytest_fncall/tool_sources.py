@@ -134,23 +134,33 @@ def _tool(entry: Any, path: Path, index: int) -> Tool:
         raise ToolSourceError(
             f"{where}: expected an object, got {type(entry).__name__}"
         )
-    if entry.get("type") == "function" and isinstance(entry.get("function"), dict):
-        entry = entry["function"]  # OpenAI {"type": "function", "function": {...}}
+    return tool_from_entry(entry, where)
+
+
+def tool_from_entry(
+    entry: Mapping[str, Any], where: str, missing_name: str = "missing 'name'"
+) -> Tool:
+    """One tool written as a mapping: an OpenAI ``{"type": "function", "function":
+    {...}}``, or ``{name, description, parameters | inputSchema | input_schema}``
+    (Anthropic, MCP). Mistakes raise :class:`ToolSourceError` starting with ``where``."""
+    function = entry.get("function")
+    if entry.get("type") == "function" and isinstance(function, Mapping):
+        entry = function  # OpenAI {"type": "function", "function": {...}}
     name = entry.get("name")
     if not isinstance(name, str) or not name:
-        raise ToolSourceError(f"{where}: missing 'name'")
+        raise ToolSourceError(f"{where}: {missing_name}")
     schemas = [entry[key] for key in _SCHEMA_KEYS if key in entry]
     if len(schemas) > 1:
         raise ToolSourceError(
             f"{where} ({name}): give one of {', '.join(_SCHEMA_KEYS)}"
         )
     parameters = schemas[0] if schemas else EMPTY_PARAMETERS
-    if not isinstance(parameters, dict):
+    if not isinstance(parameters, Mapping):
         raise ToolSourceError(f"{where} ({name}): the schema must be an object")
     description = entry.get("description") or ""
     if not isinstance(description, str):
         raise ToolSourceError(f"{where} ({name}): 'description' must be a string")
-    return Tool(name=name, description=description, parameters=parameters)
+    return Tool(name=name, description=description, parameters=dict(parameters))
 
 
 def select_tools(

@@ -50,6 +50,16 @@ class SchemaIssue:
     schema_path: str
 
 
+def arguments_schema_problem(schema: Any) -> str | None:
+    """Why ``schema`` cannot be a tool's arguments schema: not a usable JSON Schema, or
+    not of type ``object``; None when it can."""
+    problem = schema_problem(schema)
+    if problem is None and isinstance(schema, dict):
+        if schema.get("type", "object") != "object":
+            problem = "the arguments schema must have type 'object'"
+    return problem
+
+
 def schema_problem(schema: Any) -> str | None:
     """Why ``schema`` is not a usable JSON Schema (under its own ``$schema`` dialect),
     or None."""

@@ -28,17 +28,7 @@ class ModelRequest:
             "messages": [plain_openai_message(message) for message in self.messages],
         }
         if self.tools:
-            body["tools"] = [
-                {
-                    "type": "function",
-                    "function": {
-                        "name": tool.name,
-                        "description": tool.description,
-                        "parameters": tool.parameters,
-                    },
-                }
-                for tool in self.tools
-            ]
+            body["tools"] = [openai_tool(tool) for tool in self.tools]
             choice = self.tool_choice
             body["tool_choice"] = (
                 choice
@@ -47,6 +37,18 @@ class ModelRequest:
             )
         body.update(self.settings)
         return body
+
+
+def openai_tool(tool: Tool) -> dict[str, Any]:
+    """A tool as OpenAI's ``tools`` list (and Ollama's) takes it."""
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.parameters,
+        },
+    }
 
 
 ERROR_FLAG = "is_error"

@@ -30,7 +30,7 @@ import httpx
 from ..errors import ProviderError
 from ..results import ModelTurn, Tool, Usage
 from ..settings import Settings
-from .base import ERROR_FLAG, ModelRequest, error_text
+from .base import ERROR_FLAG, ModelRequest, error_text, openai_tool
 from .http import HttpPolicy, post_json
 from .openai_format import parse_openai_reply
 from .redact import secrets_in
@@ -79,17 +79,7 @@ class OllamaProvider:
         }
         tools = _offered(request)
         if tools:
-            body["tools"] = [
-                {
-                    "type": "function",
-                    "function": {
-                        "name": tool.name,
-                        "description": tool.description,
-                        "parameters": tool.parameters,
-                    },
-                }
-                for tool in tools
-            ]
+            body["tools"] = [openai_tool(tool) for tool in tools]
         options: dict[str, Any] = {}
         for key, value in request.settings.items():
             if key in _TOP_LEVEL:
